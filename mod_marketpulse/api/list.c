@@ -1,0 +1,148 @@
+/* Pagination shared by the lists: offset pages with a total, and keyset
+ * cursors that carry the sort they were made for. */
+#include <string.h>
+
+#include "apr_strings.h"
+
+#include "api.h"
+
+static const char *const orders[] = {"asc", "desc", NULL};
+
+static const mp_sort_t *find_sort(const mp_sort_t *sorts, const char *name)
+{
+    for (; sorts->name; sorts++) {
+        if (strcmp(sorts->name, name) == 0) {
+            return sorts;
+        }
+    }
+    return NULL;
+}
+
+static void read_cursor(mp_req_t *req, const mp_sort_t *sort,
+                        const char *order, mp_page_t *page)
+{
+    mp_params_t *ps = req->params;
+    const char *text;
+    mp_cursor_t c;
+
+    if (mp_param_text(ps, "cursor", MP_CURSOR_MAX_LEN, &text) <= 0) {
+        return;
+    }
+    if (!mp_cursor_decode(req->r->pool, text, &c)
+        || !mp_cursor_key_valid(sort->key_kind, c.key)) {
+        ps->bad_cursor = 1;
+        mp_params_fail(ps, "cursor", "is not a cursor this API issued");
+    }
+    else if (strcmp(c.sort, sort->name) != 0 || strcmp(c.order, order)) {
+        ps->bad_cursor = 1;
+        mp_params_fail(ps, "cursor", apr_psprintf(req->r->pool,
+                       "was issued for sort=%s&order=%s", c.sort, c.order));
+    }
+    else {
+        page->after_key = c.key;
+        page->after_id = c.id;
+        page->offset = -1;
+    }
+}
+
+const mp_stmt_t *mp_page_parse(mp_req_t *req, const mp_sort_t *sorts,
+                               int offset_allowed, mp_page_t *page)
+{
+    mp_params_t *ps = req->params;
+    const char **names = apr_palloc(req->r->pool, sizeof(char *) * 16);
+    const mp_sort_t *sort;
+    const char *name, *order;
+    int n = 0, given_offset = 0;
+
+    memset(page, 0, sizeof(*page));
+    for (const mp_sort_t *s = sorts; s->name && n < 15; s++) {
+        names[n++] = s->name;
+    }
+    names[n] = NULL;
+    mp_param_enum(ps, "sort", names, sorts[0].name, &name);
+    sort = find_sort(sorts, name);
+    mp_param_enum(ps, "order", orders, sort->default_order, &order);
+    mp_param_int(ps, "limit", mp_conf_page_size(req->conf), 1,
+                 mp_conf_max_page_size(req->conf), &page->limit);
+    if (offset_allowed) {
+        given_offset = mp_param_int(ps, "offset", 0, 0, 1000000000L,
+                                    &page->offset) > 0;
+    }
+    else if (apr_table_get(ps->args, "offset")) {
+        mp_params_fail(ps, "offset", "is not supported here: use cursor");
+    }
+    read_cursor(req, sort, order, page);
+    if (page->after_key && given_offset) {
+        mp_params_fail(ps, "offset", "cannot be combined with cursor");
+    }
+    if (!offset_allowed && page->offset >= 0) {
+        page->offset = -1;       /* cursor lists: no offset, no total */
+        page->offset_text = "0";
+    }
+    page->sort = sort->name;
+    page->order = order;
+    page->fetch = apr_ltoa(req->r->pool, page->limit + 1);
+    if (page->offset_text == NULL) {
+        page->offset_text = apr_ltoa(req->r->pool,
+                                     page->offset > 0 ? page->offset : 0);
+    }
+    if (!mp_params_ok(ps)) {
+        return NULL;
+    }
+    return strcmp(order, "asc") == 0 ? sort->asc : sort->desc;
+}
+
+mp_db_status_t mp_page_fetch(mp_req_t *req, const mp_page_t *page,
+                             const mp_stmt_t *stmt, const char **args,
+                             int offset_arg, int total_col, mp_rows_t **rows,
+                             long long *total)
+{
+    mp_db_status_t st = mp_db_select(req->r, stmt, args, rows);
+
+    *total = 0;
+    if (st == MP_DB_OK && (*rows)->nrows == 0 && page->offset > 0) {
+        mp_rows_t *first;
+
+        args[offset_arg] = "0";
+        st = mp_db_select(req->r, stmt, args, &first);
+        if (st == MP_DB_OK && first->nrows > 0) {
+            *total = apr_atoi64(mp_cell(first, 0, total_col));
+        }
+    }
+    else if (st == MP_DB_OK && (*rows)->nrows > 0) {
+        *total = apr_atoi64(mp_cell(*rows, 0, total_col));
+    }
+    return st;
+}
+
+json_t *mp_page_result(mp_req_t *req, const mp_page_t *page,
+                       const mp_rows_t *rows, int id_col, int key_col,
+                       long long total)
+{
+    int has_more = rows->nrows > page->limit;
+    const char *next = NULL;
+
+    if (has_more) {
+        mp_cursor_t c;
+        int last = (int)page->limit - 1;
+
+        c.sort = page->sort;
+        c.order = page->order;
+        c.key = mp_cell(rows, last, key_col);
+        c.id = mp_cell(rows, last, id_col);
+        next = mp_cursor_encode(req->r->pool, &c);
+    }
+    return mp_pagination(page->limit, page->offset, total, next, has_more);
+}
+
+int mp_path_id(mp_req_t *req, int *done)
+{
+    *done = 0;
+    if (mp_id_valid(req->id)) {
+        return 1;
+    }
+    mp_params_fail(req->params, "id", "must be a positive integer id");
+    mp_respond_invalid(req->r, req->params);
+    *done = 1;
+    return 0;
+}

@@ -1,0 +1,110 @@
+/* /api/products and /api/products/{id}: performance per product. */
+#include "apr_strings.h"
+
+#include "api.h"
+
+#define DETAIL_DAYS "30"
+
+static const mp_sort_t sorts[] = {
+    {"revenue", MP_KEY_NUMERIC, "desc",
+     &mp_q_products_revenue_desc, &mp_q_products_revenue_asc},
+    {"units_sold", MP_KEY_INTEGER, "desc",
+     &mp_q_products_units_desc, &mp_q_products_units_asc},
+    {"name", MP_KEY_TEXT, "asc",
+     &mp_q_products_name_desc, &mp_q_products_name_asc},
+    {NULL, MP_KEY_TEXT, NULL, NULL, NULL}
+};
+
+#define COL_SORT_KEY 8
+#define COL_TOTAL 9
+static const mp_col_t list_cols[] = {
+    {"product_id", MP_COL_INTEGER}, {"sku", MP_COL_STRING},
+    {"name", MP_COL_STRING}, {"category", MP_COL_STRING},
+    {"units_sold", MP_COL_INTEGER}, {"revenue", MP_COL_STRING},
+    {"transaction_count", MP_COL_INTEGER}, {"avg_price", MP_COL_STRING},
+    {"sort_key", MP_COL_SKIP}, {"total", MP_COL_SKIP}
+};
+
+static const mp_col_t one_cols[] = {
+    {"product_id", MP_COL_INTEGER}, {"sku", MP_COL_STRING},
+    {"name", MP_COL_STRING}, {"category", MP_COL_STRING},
+    {"unit_price", MP_COL_STRING}, {"units_sold", MP_COL_INTEGER},
+    {"revenue", MP_COL_STRING}, {"transaction_count", MP_COL_INTEGER},
+    {"avg_price", MP_COL_STRING}
+};
+
+static const mp_col_t daily_cols[] = {
+    {"date", MP_COL_STRING}, {"revenue", MP_COL_STRING},
+    {"transaction_count", MP_COL_INTEGER}, {"units_sold", MP_COL_INTEGER}
+};
+
+int mp_api_products(mp_req_t *req)
+{
+    request_rec *r = req->r;
+    const char *category, *args[5];
+    const mp_stmt_t *stmt;
+    mp_page_t page;
+    mp_rows_t *rows;
+    mp_db_status_t st;
+    long long total;
+
+    mp_param_text(req->params, "category", 100, &category);
+    stmt = mp_page_parse(req, sorts, 1, &page);
+    if (stmt == NULL) {
+        return mp_respond_invalid(r, req->params);
+    }
+    args[0] = category;
+    args[1] = page.after_key;
+    args[2] = page.after_id;
+    args[3] = page.fetch;
+    args[4] = page.offset_text;
+    st = mp_page_fetch(req, &page, stmt, args, 4, COL_TOTAL, &rows,
+                       &total);
+    if (st != MP_DB_OK) {
+        return mp_respond_db_error(r, st);
+    }
+    return mp_respond_data(r, mp_json_rows(rows, (int)page.limit, list_cols,
+                                           MP_NCOLS(list_cols)),
+                           mp_page_result(req, &page, rows, 0, COL_SORT_KEY,
+                                          total));
+}
+
+int mp_api_product(mp_req_t *req)
+{
+    request_rec *r = req->r;
+    const char *window[3] = { NULL, NULL, DETAIL_DAYS };
+    mp_rows_t *one, *win, *daily;
+    mp_db_status_t st;
+    json_t *obj, *days;
+    int done;
+
+    if (!mp_path_id(req, &done)) {
+        return OK;
+    }
+    st = mp_db_select(r, &mp_q_product_by_id, &req->id, &one);
+    if (st == MP_DB_OK && one->nrows == 0) {
+        return mp_respond_error(r, HTTP_NOT_FOUND, apr_psprintf(r->pool,
+                                "No product has id %s.", req->id), NULL);
+    }
+    if (st == MP_DB_OK) {
+        st = mp_db_select(r, &mp_q_window, window, &win);
+    }
+    if (st == MP_DB_OK) {
+        /* the last 30 days end on the latest day of the whole dataset */
+        const char *args[3] = { mp_cell(win, 0, 1), DETAIL_DAYS, req->id };
+
+        st = mp_db_select(r, &mp_q_daily_sales, args, &daily);
+    }
+    if (st != MP_DB_OK) {
+        return mp_respond_db_error(r, st);
+    }
+    obj = mp_json_row(one, 0, one_cols, MP_NCOLS(one_cols));
+    days = mp_json_rows(daily, 30, daily_cols, MP_NCOLS(daily_cols));
+    if (!obj || !days) {
+        json_decref(obj);
+        json_decref(days);
+        return mp_respond_data(r, NULL, NULL);
+    }
+    json_object_set_new(obj, "daily_revenue", days);
+    return mp_respond_data(r, obj, NULL);
+}

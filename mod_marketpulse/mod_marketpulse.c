@@ -1,0 +1,43 @@
+/* mod_marketpulse: a sales-analytics REST API served by httpd from
+ * PostgreSQL through mod_dbd.  This file is glue: the module record, the
+ * hooks and the directive table; the logic lives in the mp_*.c files. */
+#include "httpd.h"
+#include "http_config.h"
+
+#include "mp_config.h"
+#include "mp_db.h"
+#include "mp_handler.h"
+
+static int mp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    (void)plog;
+    (void)ptemp;
+    return mp_db_post_config(pconf, s);
+}
+
+static void mp_child_init(apr_pool_t *p, server_rec *s)
+{
+    mp_db_child_init(p, s);
+}
+
+static void mp_register_hooks(apr_pool_t *p)
+{
+    static const char *const after_dbd[] = {"mod_dbd.c", NULL};
+
+    (void)p;
+    ap_hook_post_config(mp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(mp_child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(mp_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(marketpulse) = {
+    STANDARD20_MODULE_STUFF,
+    mp_create_dir_conf,
+    mp_merge_dir_conf,
+    mp_create_srv_conf,
+    mp_merge_srv_conf,
+    mp_directives,
+    mp_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

@@ -1,0 +1,212 @@
+/* Directive table, config records and merges of mod_marketpulse. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "mp_config.h"
+
+#include "apr_strings.h"
+#include "http_log.h"
+
+int mp_parse_bounded_int(const char *text, long min, long max, long *out)
+{
+    char *end;
+    long v;
+
+    if (text == NULL || *text == '\0') {
+        return 0;
+    }
+    errno = 0;
+    v = strtol(text, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max) {
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+void *mp_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    mp_dir_conf_t *dc = apr_pcalloc(p, sizeof(*dc));
+
+    (void)dir;
+    dc->enabled = MP_UNSET;
+    dc->default_page_size = MP_UNSET;
+    dc->max_page_size = MP_UNSET;
+    return dc;
+}
+
+#define MERGE_INT(field) (add->field != MP_UNSET ? add->field : base->field)
+
+void *mp_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const mp_dir_conf_t *base = basev, *add = addv;
+    mp_dir_conf_t *dc = apr_pcalloc(p, sizeof(*dc));
+
+    dc->enabled = MERGE_INT(enabled);
+    /* The prefix belongs to the section that switched the module on, so a
+     * nested <Location /api/x> keeps routing relative to /api. */
+    dc->base = add->enabled != MP_UNSET ? add->base : base->base;
+    dc->default_page_size = MERGE_INT(default_page_size);
+    dc->max_page_size = MERGE_INT(max_page_size);
+    return dc;
+}
+
+void *mp_create_srv_conf(apr_pool_t *p, server_rec *s)
+{
+    mp_srv_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+
+    (void)s;
+    sc->stmt_timeout_ms = MP_UNSET;
+    sc->db_wait_ms = MP_UNSET;
+    sc->db_slots = MP_UNSET;
+    return sc;
+}
+
+void *mp_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const mp_srv_conf_t *base = basev, *add = addv;
+    mp_srv_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+
+    sc->stmt_timeout_ms = MERGE_INT(stmt_timeout_ms);
+    sc->db_wait_ms = MERGE_INT(db_wait_ms);
+    sc->db_slots = MERGE_INT(db_slots);
+    return sc;
+}
+
+static int value_or(int v, int def)
+{
+    return v == MP_UNSET ? def : v;
+}
+
+int mp_conf_page_size(const mp_dir_conf_t *dc)
+{
+    int max = mp_conf_max_page_size(dc);
+    int size = value_or(dc->default_page_size, MP_DEFAULT_PAGE_SIZE);
+
+    return size > max ? max : size;
+}
+
+int mp_conf_max_page_size(const mp_dir_conf_t *dc)
+{
+    return value_or(dc->max_page_size, MP_DEFAULT_MAX_PAGE_SIZE);
+}
+
+int mp_conf_stmt_timeout_ms(const mp_srv_conf_t *sc)
+{
+    return value_or(sc->stmt_timeout_ms, MP_DEFAULT_STMT_TIMEOUT_MS);
+}
+
+int mp_conf_db_wait_ms(const mp_srv_conf_t *sc)
+{
+    return value_or(sc->db_wait_ms, MP_DEFAULT_DB_WAIT_MS);
+}
+
+int mp_conf_db_slots(const mp_srv_conf_t *sc)
+{
+    return value_or(sc->db_slots, MP_DEFAULT_DB_SLOTS);
+}
+
+static const char *bad_value(cmd_parms *cmd, const char *arg, const char *want)
+{
+    return apr_psprintf(cmd->pool, "%s: invalid value '%s': %s",
+                        cmd->directive->directive, arg, want);
+}
+
+static const char *set_enabled(cmd_parms *cmd, void *dconf, int flag)
+{
+    mp_dir_conf_t *dc = dconf;
+
+    dc->enabled = flag;
+    dc->base = cmd->path ? cmd->path : "/";
+    if (cmd->path && ap_is_matchexp(cmd->path)) {
+        return apr_psprintf(cmd->pool, "%s: needs a plain <Location> prefix, "
+                            "not the pattern '%s'",
+                            cmd->directive->directive, cmd->path);
+    }
+    return NULL;
+}
+
+/* One parser for every bounded integer directive: the bounds sit in the
+ * command table next to the directive, the field offset in cmd->info. */
+typedef struct {
+    long min, max;
+    const char *want;
+} int_range_t;
+
+static const int_range_t page_size_range = {
+    1, MP_PAGE_SIZE_CEILING, "must be a whole number from 1 to 10000"
+};
+static const int_range_t timeout_range = {
+    0, 3600000, "must be milliseconds from 0 (no limit) to 3600000"
+};
+static const int_range_t wait_range = {
+    1, 60000, "must be milliseconds from 1 to 60000"
+};
+static const int_range_t slots_range = {
+    1, 100000, "must be a whole number from 1 to 100000"
+};
+
+typedef struct {
+    const int_range_t *range;
+    size_t offset;
+    int server;                /* field lives in the server record */
+} int_directive_t;
+
+static const char *set_int(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    const int_directive_t *d = cmd->info;
+    void *rec = dconf;
+    long v;
+
+    if (d->server) {
+        const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+        if (err) {
+            return err;
+        }
+        rec = ap_get_module_config(cmd->server->module_config,
+                                   &marketpulse_module);
+    }
+    if (!mp_parse_bounded_int(arg, d->range->min, d->range->max, &v)) {
+        return bad_value(cmd, arg, d->range->want);
+    }
+    *(int *)((char *)rec + d->offset) = (int)v;
+    return NULL;
+}
+
+static const int_directive_t d_page_size = {
+    &page_size_range, APR_OFFSETOF(mp_dir_conf_t, default_page_size), 0
+};
+static const int_directive_t d_max_page_size = {
+    &page_size_range, APR_OFFSETOF(mp_dir_conf_t, max_page_size), 0
+};
+static const int_directive_t d_stmt_timeout = {
+    &timeout_range, APR_OFFSETOF(mp_srv_conf_t, stmt_timeout_ms), 1
+};
+static const int_directive_t d_db_wait = {
+    &wait_range, APR_OFFSETOF(mp_srv_conf_t, db_wait_ms), 1
+};
+static const int_directive_t d_db_slots = {
+    &slots_range, APR_OFFSETOF(mp_srv_conf_t, db_slots), 1
+};
+
+const command_rec mp_directives[] = {
+    AP_INIT_FLAG("MarketPulse", set_enabled, NULL, ACCESS_CONF,
+                 "On to serve the MarketPulse API under this <Location>"),
+    AP_INIT_TAKE1("MarketPulseDefaultPageSize", set_int,
+                  (void *)&d_page_size, ACCESS_CONF,
+                  "page size of lists when the client gives no limit"),
+    AP_INIT_TAKE1("MarketPulseMaxPageSize", set_int,
+                  (void *)&d_max_page_size, ACCESS_CONF,
+                  "largest limit a client may ask for on lists"),
+    AP_INIT_TAKE1("MarketPulseStatementTimeout", set_int,
+                  (void *)&d_stmt_timeout, RSRC_CONF,
+                  "milliseconds one SQL statement may run; 0 for no limit"),
+    AP_INIT_TAKE1("MarketPulseDBWait", set_int,
+                  (void *)&d_db_wait, RSRC_CONF,
+                  "milliseconds a request waits for a database slot"),
+    AP_INIT_TAKE1("MarketPulseDBSlots", set_int,
+                  (void *)&d_db_slots, RSRC_CONF,
+                  "requests of one child holding a database connection at "
+                  "once; set it to DBDMax"),
+    {NULL}
+};

@@ -1,0 +1,56 @@
+/* Configuration of mod_marketpulse: the per-<Location> and per-server
+ * records, their merge rules and the directive parsers that fill them.
+ * Every value is checked here, at config time, so that a bad value fails
+ * `apachectl configtest` with the directive's name and the value. */
+#ifndef MP_CONFIG_H
+#define MP_CONFIG_H
+
+#include "httpd.h"
+#include "http_config.h"
+
+#define MP_UNSET (-1)
+
+/* Defaults, also documented in docs/directives.md. */
+#define MP_DEFAULT_PAGE_SIZE        20
+#define MP_DEFAULT_MAX_PAGE_SIZE    100
+#define MP_PAGE_SIZE_CEILING        10000
+#define MP_DEFAULT_STMT_TIMEOUT_MS  5000
+#define MP_DEFAULT_DB_WAIT_MS       1000
+#define MP_DEFAULT_DB_SLOTS         10
+
+typedef struct {
+    int enabled;               /* MarketPulse On|Off */
+    const char *base;          /* URL prefix of the section that said On */
+    int default_page_size;     /* MarketPulseDefaultPageSize */
+    int max_page_size;         /* MarketPulseMaxPageSize */
+} mp_dir_conf_t;
+
+struct mp_gate;
+
+typedef struct {
+    struct mp_gate *gate;      /* per child, made in child_init */
+    int stmt_timeout_ms;       /* MarketPulseStatementTimeout, 0 = none */
+    int db_wait_ms;            /* MarketPulseDBWait */
+    int db_slots;              /* MarketPulseDBSlots */
+} mp_srv_conf_t;
+
+extern module AP_MODULE_DECLARE_DATA marketpulse_module;
+extern const command_rec mp_directives[];
+
+void *mp_create_dir_conf(apr_pool_t *p, char *dir);
+void *mp_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+void *mp_create_srv_conf(apr_pool_t *p, server_rec *s);
+void *mp_merge_srv_conf(apr_pool_t *p, void *basev, void *addv);
+
+/* Effective values, with the defaults applied to what was left unset. */
+int mp_conf_page_size(const mp_dir_conf_t *dc);
+int mp_conf_max_page_size(const mp_dir_conf_t *dc);
+int mp_conf_stmt_timeout_ms(const mp_srv_conf_t *sc);
+int mp_conf_db_wait_ms(const mp_srv_conf_t *sc);
+int mp_conf_db_slots(const mp_srv_conf_t *sc);
+
+/* Parses a whole decimal number in [min, max]; the directive parsers use
+ * it, and it is pure so that the unit tests can pin it. */
+int mp_parse_bounded_int(const char *text, long min, long max, long *out);
+
+#endif

@@ -1,0 +1,293 @@
+/* The database layer.  Connections come from mod_dbd's pool; statements
+ * run through libpq on the pooled connection's native handle as unnamed
+ * parameterized statements.  Why not apr_dbd's prepared statements:
+ * docs/architecture.md ("Database access"). */
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "httpd.h"
+#include "apr_dbd.h"
+#include "apr_optional.h"
+#include "apr_strings.h"
+#include "apr_thread_mutex.h"
+#include "http_config.h"
+#include "mod_dbd.h"
+
+#include "mp_config.h"
+#include "mp_db.h"
+#include "mp_gate.h"
+#include "mp_log.h"
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+
+/* Sessions this child has configured (statement_timeout, TimeZone), by
+ * connection and backend pid.  A direct-mapped table: a collision or a
+ * stale entry only costs one more set-up, never a wrong answer, and a
+ * reset connection (new backend pid) is configured again. */
+#define SESSION_SLOTS 256
+typedef struct {
+    const PGconn *conn;
+    int backend_pid;
+    int timeout_ms;
+} session_t;
+static session_t sessions[SESSION_SLOTS];
+static apr_thread_mutex_t *sessions_lock;
+
+typedef struct {
+    PGconn *conn;
+} db_request_t;
+
+static const mp_stmt_t session_setup = {
+    "session_setup",
+    "SELECT set_config('statement_timeout', $1, false),"
+    "       set_config('TimeZone', 'UTC', false),"
+    "       set_config('DateStyle', 'ISO, YMD', false)",
+    1
+};
+
+int mp_db_post_config(apr_pool_t *p, server_rec *s)
+{
+    (void)p;
+    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    if (dbd_acquire == NULL) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MPLOGNO(01101)
+                     "mod_dbd is not loaded: add LoadModule dbd_module "
+                     "before mod_marketpulse");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+void mp_db_child_init(apr_pool_t *p, server_rec *s)
+{
+    apr_thread_mutex_create(&sessions_lock, APR_THREAD_MUTEX_DEFAULT, p);
+    for (; s; s = s->next) {
+        mp_srv_conf_t *sc = ap_get_module_config(s->module_config,
+                                                 &marketpulse_module);
+
+        if (mp_gate_create(&sc->gate, mp_conf_db_slots(sc), p)
+            != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MPLOGNO(01102)
+                         "cannot create the database gate");
+        }
+    }
+}
+
+static session_t *session_slot(const PGconn *conn)
+{
+    return &sessions[((apr_uintptr_t)conn >> 4) % SESSION_SLOTS];
+}
+
+static int session_is_set_up(const PGconn *conn, int timeout_ms)
+{
+    session_t *slot = session_slot(conn);
+    int yes;
+
+    apr_thread_mutex_lock(sessions_lock);
+    yes = slot->conn == conn && slot->backend_pid == PQbackendPID(conn)
+          && slot->timeout_ms == timeout_ms;
+    apr_thread_mutex_unlock(sessions_lock);
+    return yes;
+}
+
+static void session_mark_set_up(const PGconn *conn, int timeout_ms)
+{
+    session_t *slot = session_slot(conn);
+
+    apr_thread_mutex_lock(sessions_lock);
+    slot->conn = conn;
+    slot->backend_pid = PQbackendPID(conn);
+    slot->timeout_ms = timeout_ms;
+    apr_thread_mutex_unlock(sessions_lock);
+}
+
+static apr_status_t gate_leave(void *gate)
+{
+    mp_gate_leave(gate);
+    return APR_SUCCESS;
+}
+
+/* SQLSTATE classes that mean "the server is not there", as opposed to a
+ * statement that is wrong. */
+static int sqlstate_unavailable(const char *state)
+{
+    return state && (strncmp(state, "08", 2) == 0      /* connection */
+                     || strncmp(state, "53", 2) == 0   /* resources */
+                     || strcmp(state, "57P01") == 0    /* admin shutdown */
+                     || strcmp(state, "57P02") == 0    /* crash shutdown */
+                     || strcmp(state, "57P03") == 0);  /* starting up */
+}
+
+static mp_db_status_t classify(const PGresult *res, const PGconn *conn)
+{
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    const char *state;
+
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        return MP_DB_OK;
+    }
+    if (PQstatus(conn) != CONNECTION_OK) {
+        return MP_DB_UNAVAILABLE;
+    }
+    state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (state && strcmp(state, "57014") == 0) {
+        return MP_DB_TIMEOUT;
+    }
+    return sqlstate_unavailable(state) ? MP_DB_UNAVAILABLE : MP_DB_ERROR;
+}
+
+static void log_failure(request_rec *r, const mp_stmt_t *stmt,
+                        const PGresult *res, const PGconn *conn)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : 0;
+
+    /* The server's message can quote parameter values: debug level only. */
+    mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01103),
+            "statement %s failed: SQLSTATE %s, connection %s", stmt->label,
+            state ? state : "none",
+            PQstatus(conn) == CONNECTION_OK ? "ok" : "broken");
+    mp_rlog(APLOG_DEBUG, 0, r, MPLOGNO(01104), "statement %s: %s",
+            stmt->label, res ? PQresultErrorMessage(res)
+                             : PQerrorMessage(conn));
+}
+
+static mp_db_status_t exec_raw(request_rec *r, PGconn *conn,
+                               const mp_stmt_t *stmt,
+                               const char *const *params, PGresult **out)
+{
+    PGresult *res = PQexecParams(conn, stmt->sql, stmt->nparams, NULL,
+                                 params, NULL, NULL, 0);
+    mp_db_status_t status = classify(res, conn);
+
+    if (status != MP_DB_OK) {
+        log_failure(r, stmt, res, conn);
+        PQclear(res);
+        res = NULL;
+    }
+    *out = res;
+    return status;
+}
+
+static mp_db_status_t set_up_session(request_rec *r, PGconn *conn)
+{
+    mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
+                                             &marketpulse_module);
+    int timeout_ms = mp_conf_stmt_timeout_ms(sc);
+    const char *params[1];
+    PGresult *res;
+    mp_db_status_t status;
+
+    if (session_is_set_up(conn, timeout_ms)) {
+        return MP_DB_OK;
+    }
+    params[0] = apr_itoa(r->pool, timeout_ms);
+    status = exec_raw(r, conn, &session_setup, params, &res);
+    PQclear(res);
+    if (status == MP_DB_OK) {
+        session_mark_set_up(conn, timeout_ms);
+    }
+    return status;
+}
+
+/* This request's connection: through the gate, then from mod_dbd's pool.
+ * Both are given back by cleanups of the request pool; the gate's is
+ * registered first so it runs after mod_dbd's release. */
+static mp_db_status_t request_conn(request_rec *r, PGconn **conn)
+{
+    db_request_t *dr = ap_get_module_config(r->request_config,
+                                            &marketpulse_module);
+    mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
+                                             &marketpulse_module);
+    ap_dbd_t *dbd;
+
+    if (dr && dr->conn) {
+        *conn = dr->conn;
+        return MP_DB_OK;
+    }
+    if (sc->gate == NULL || dbd_acquire == NULL) {
+        return MP_DB_ERROR;
+    }
+    if (dr == NULL) {
+        if (mp_gate_enter(sc->gate, apr_time_from_msec(
+                mp_conf_db_wait_ms(sc))) != APR_SUCCESS) {
+            mp_rlog(APLOG_WARNING, 0, r, MPLOGNO(01105),
+                    "no database slot free after %d ms (MarketPulseDBSlots "
+                    "%d)", mp_conf_db_wait_ms(sc), mp_conf_db_slots(sc));
+            return MP_DB_BUSY;
+        }
+        apr_pool_cleanup_register(r->pool, sc->gate, gate_leave,
+                                  apr_pool_cleanup_null);
+        dr = apr_pcalloc(r->pool, sizeof(*dr));
+        ap_set_module_config(r->request_config, &marketpulse_module, dr);
+    }
+    dbd = dbd_acquire(r);
+    if (dbd == NULL) {
+        mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01106),
+                "mod_dbd gave no connection: is PostgreSQL up?");
+        return MP_DB_UNAVAILABLE;
+    }
+    if (strcmp(apr_dbd_name(dbd->driver), "pgsql") != 0) {
+        mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01107),
+                "DBDriver is %s; mod_marketpulse needs pgsql",
+                apr_dbd_name(dbd->driver));
+        return MP_DB_ERROR;
+    }
+    dr->conn = apr_dbd_native_handle(dbd->driver, dbd->handle);
+    *conn = dr->conn;
+    return MP_DB_OK;
+}
+
+static void copy_rows(apr_pool_t *p, const PGresult *res, mp_rows_t *rows)
+{
+    rows->nrows = PQntuples(res);
+    rows->ncols = PQnfields(res);
+    rows->cells = apr_palloc(p, sizeof(char *) * (apr_size_t)
+                             (rows->nrows * rows->ncols + 1));
+    for (int i = 0; i < rows->nrows; i++) {
+        for (int c = 0; c < rows->ncols; c++) {
+            rows->cells[i * rows->ncols + c] = PQgetisnull(res, i, c) ? NULL
+                : apr_pstrmemdup(p, PQgetvalue(res, i, c),
+                                 (apr_size_t)PQgetlength(res, i, c));
+        }
+    }
+}
+
+mp_db_status_t mp_db_select(request_rec *r, const mp_stmt_t *stmt,
+                            const char *const *params, mp_rows_t **rows)
+{
+    for (int attempt = 0; ; attempt++) {
+        PGconn *conn = NULL;
+        PGresult *res = NULL;
+        mp_db_status_t status = request_conn(r, &conn);
+
+        if (status == MP_DB_OK) {
+            status = set_up_session(r, conn);
+        }
+        if (status == MP_DB_OK) {
+            status = exec_raw(r, conn, stmt, params, &res);
+        }
+        if (status == MP_DB_OK) {
+            *rows = apr_pcalloc(r->pool, sizeof(mp_rows_t));
+            copy_rows(r->pool, res, *rows);
+            PQclear(res);
+            return MP_DB_OK;
+        }
+        /* A pooled connection whose server restarted fails its first
+         * statement; one reset gives a new session (nothing of ours lives
+         * in the old one) and the read runs again. */
+        if (status != MP_DB_UNAVAILABLE || attempt > 0 || conn == NULL
+            || PQstatus(conn) == CONNECTION_OK) {
+            return status;
+        }
+        PQreset(conn);
+        if (PQstatus(conn) != CONNECTION_OK) {
+            mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01108),
+                    "reconnect failed: PostgreSQL unavailable");
+            return MP_DB_UNAVAILABLE;
+        }
+        mp_rlog(APLOG_INFO, 0, r, MPLOGNO(01109),
+                "connection was broken; reconnected, retrying %s",
+                stmt->label);
+    }
+}

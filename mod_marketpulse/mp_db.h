@@ -1,0 +1,38 @@
+/* Database access for handlers: run a named statement with text
+ * parameters on this request's pooled connection and get rows or a typed
+ * error.  Handlers never see mod_dbd, apr_dbd, libpq or SQL text. */
+#ifndef MP_DB_H
+#define MP_DB_H
+
+#include "httpd.h"
+
+#include "mp_rows.h"
+
+typedef enum {
+    MP_DB_OK,
+    MP_DB_UNAVAILABLE,   /* no connection, or it broke and a retry failed */
+    MP_DB_BUSY,          /* every connection busy past MarketPulseDBWait */
+    MP_DB_TIMEOUT,       /* MarketPulseStatementTimeout cancelled it */
+    MP_DB_ERROR          /* anything else: a bug or a schema mismatch */
+} mp_db_status_t;
+
+/* A statement: its label names it in logs and figures; its SQL lives in
+ * queries/, one file per resource, and takes $1..$n as parameters. */
+typedef struct {
+    const char *label;
+    const char *sql;
+    int nparams;
+} mp_stmt_t;
+
+/* params has stmt->nparams entries; NULL is SQL NULL.  A read is retried
+ * once on a fresh session when the pooled connection turns out broken
+ * (PostgreSQL restarted under it). */
+mp_db_status_t mp_db_select(request_rec *r, const mp_stmt_t *stmt,
+                            const char *const *params, mp_rows_t **rows);
+
+/* Looks up mod_dbd's functions; fails start-up when it is not loaded. */
+int mp_db_post_config(apr_pool_t *p, server_rec *s);
+/* Creates the per-child gates and session table. */
+void mp_db_child_init(apr_pool_t *p, server_rec *s);
+
+#endif

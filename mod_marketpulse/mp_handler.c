@@ -1,0 +1,64 @@
+/* Dispatch: is this request ours, which route, 404/405/OPTIONS, then the
+ * route's handler with the decoded query string. */
+#include "httpd.h"
+#include "apr_strings.h"
+#include "http_config.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "api/api.h"
+#include "mp_handler.h"
+#include "mp_log.h"
+
+static int answer_unrouted(request_rec *r, mp_route_result_t res,
+                           const mp_route_match_t *m)
+{
+    if (res == MP_ROUTE_NOT_FOUND) {
+        return mp_respond_error(r, HTTP_NOT_FOUND, apr_psprintf(r->pool,
+                                "No endpoint at %s.", r->uri), NULL);
+    }
+    apr_table_setn(r->headers_out, "Allow",
+                   apr_pstrcat(r->pool, m->allow, ", OPTIONS", NULL));
+    if (r->method_number == M_OPTIONS) {
+        r->status = HTTP_NO_CONTENT;
+        return OK;
+    }
+    apr_table_setn(r->err_headers_out, "Allow",
+                   apr_pstrcat(r->pool, m->allow, ", OPTIONS", NULL));
+    return mp_respond_error(r, HTTP_METHOD_NOT_ALLOWED, apr_psprintf(
+                            r->pool, "%s is not allowed here; allowed: %s.",
+                            r->method, m->allow), NULL);
+}
+
+int mp_handler(request_rec *r)
+{
+    const mp_dir_conf_t *dc = ap_get_module_config(r->per_dir_config,
+                                                   &marketpulse_module);
+    const char *path;
+    mp_route_match_t m;
+    mp_route_result_t res;
+    mp_req_t req;
+
+    if (dc->enabled != 1 || dc->base == NULL) {
+        return DECLINED;
+    }
+    path = mp_route_path(r->pool, dc->base, r->uri);
+    if (path == NULL) {
+        return DECLINED;
+    }
+    mp_response_begin(r);
+    res = mp_route_match(r->pool, mp_api_routes, r->method, path, &m);
+    if (res != MP_ROUTE_FOUND) {
+        return answer_unrouted(r, res, &m);
+    }
+    /* Reads take no body; a request that sent one still has it drained. */
+    if (ap_discard_request_body(r) != OK) {
+        return mp_respond_error(r, HTTP_BAD_REQUEST,
+                                "The request body could not be read.", NULL);
+    }
+    req.r = r;
+    req.conf = dc;
+    req.id = m.param;
+    req.params = mp_params_parse(r->pool, r->args);
+    return m.route->fn(&req);
+}

@@ -1,0 +1,32 @@
+/* Rows to JSON: each resource describes its columns once (name and JSON
+ * kind, in the order its SQL selects them) and these functions build the
+ * objects.  Money, dates and timestamps arrive already formatted by
+ * PostgreSQL and stay strings. */
+#ifndef MP_JSON_H
+#define MP_JSON_H
+
+#include <jansson.h>
+
+#include "mp_rows.h"
+
+typedef enum {
+    MP_COL_STRING,      /* text, money "12.34", dates, timestamps */
+    MP_COL_INTEGER,     /* counts and ids */
+    MP_COL_SKIP         /* selected for the handler (sort keys), not shown */
+} mp_col_kind_t;
+
+typedef struct {
+    const char *name;
+    mp_col_kind_t kind;
+} mp_col_t;
+
+/* Both return a new reference, or NULL when the rows do not have the
+ * columns described (a programming error the caller answers with 500). */
+json_t *mp_json_row(const mp_rows_t *rows, int row, const mp_col_t *cols,
+                    int ncols);
+json_t *mp_json_rows(const mp_rows_t *rows, int max_rows,
+                     const mp_col_t *cols, int ncols);
+
+#define MP_NCOLS(cols) ((int)(sizeof(cols) / sizeof((cols)[0])))
+
+#endif

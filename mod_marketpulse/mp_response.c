@@ -1,0 +1,172 @@
+/* Sending answers: JSON bodies through jansson, the request id header and
+ * the error envelope. */
+#include <string.h>
+
+#include "httpd.h"
+#include "apr_lib.h"
+#include "apr_strings.h"
+#include "http_protocol.h"
+
+#include "mp_envelope.h"
+#include "mp_log.h"
+#include "mp_response.h"
+
+#define NOTE_REQUEST_ID "mp_request_id"
+#define MAX_CLIENT_ID_LEN 128
+
+/* A client's id is echoed in headers and logs, so only a short token of
+ * safe characters is taken as it is. */
+static int client_id_sane(const char *id)
+{
+    size_t len = strlen(id);
+
+    if (len == 0 || len > MAX_CLIENT_ID_LEN) {
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (!apr_isalnum(id[i]) && !strchr("-_.:@+=", id[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static const char *new_request_id(request_rec *r)
+{
+    const char *unique = apr_table_get(r->subprocess_env, "UNIQUE_ID");
+    unsigned char raw[16];
+    char *hex;
+
+    if (unique && client_id_sane(unique)) {
+        return unique;
+    }
+    hex = apr_palloc(r->pool, sizeof(raw) * 2 + 1);
+    if (apr_generate_random_bytes(raw, sizeof(raw)) != APR_SUCCESS) {
+        return apr_psprintf(r->pool, "%" APR_TIME_T_FMT "-%lx",
+                            r->request_time, (unsigned long)r->connection->id);
+    }
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        apr_snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    }
+    return hex;
+}
+
+const char *mp_request_id(request_rec *r)
+{
+    const char *id = apr_table_get(r->notes, NOTE_REQUEST_ID);
+    const char *client;
+
+    if (id) {
+        return id;
+    }
+    client = apr_table_get(r->headers_in, "X-Request-ID");
+    id = client && client_id_sane(client) ? client : new_request_id(r);
+    apr_table_setn(r->notes, NOTE_REQUEST_ID, id);
+    /* ErrorLogFormat can show it as %{MP_REQUEST_ID}e */
+    apr_table_setn(r->subprocess_env, "MP_REQUEST_ID", id);
+    return id;
+}
+
+void mp_response_begin(request_rec *r)
+{
+    /* err_headers_out: kept even when httpd itself answers an error */
+    apr_table_setn(r->err_headers_out, "X-Request-ID", mp_request_id(r));
+}
+
+static const char *now_rfc3339(apr_pool_t *p)
+{
+    apr_time_exp_t t;
+
+    apr_time_exp_gmt(&t, apr_time_now());
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                        t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour,
+                        t.tm_min, t.tm_sec, t.tm_usec / 1000);
+}
+
+int mp_respond_json(request_rec *r, int status, json_t *body)
+{
+    char *text;
+
+    if (body == NULL) {
+        return mp_respond_internal(r, "answer body could not be built");
+    }
+    text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (text == NULL) {
+        return mp_respond_internal(r, "answer body could not be serialized");
+    }
+    r->status = status;
+    ap_set_content_type(r, "application/json");
+    ap_set_content_length(r, (apr_off_t)strlen(text));
+    ap_rwrite(text, (int)strlen(text), r);
+    free(text);
+    return OK;
+}
+
+int mp_respond_data(request_rec *r, json_t *data, json_t *pagination)
+{
+    if (data == NULL) {
+        json_decref(pagination);
+        return mp_respond_internal(r, "result rows did not match the "
+                                   "columns described");
+    }
+    return mp_respond_json(r, HTTP_OK, mp_envelope_data(data, pagination));
+}
+
+int mp_respond_error(request_rec *r, int status, const char *message,
+                     const apr_array_header_t *details)
+{
+    json_t *body = mp_envelope_error(status, message, details,
+                                     mp_request_id(r), now_rfc3339(r->pool));
+    char *text = json_dumps(body, JSON_COMPACT);
+
+    json_decref(body);
+    r->status = status;
+    ap_set_content_type(r, "application/json");
+    if (text) {
+        ap_set_content_length(r, (apr_off_t)strlen(text));
+        ap_rwrite(text, (int)strlen(text), r);
+        free(text);
+    }
+    return OK;
+}
+
+int mp_respond_invalid(request_rec *r, const mp_params_t *ps)
+{
+    if (ps->malformed) {
+        return mp_respond_error(r, HTTP_BAD_REQUEST, "The query string is "
+                                "not valid percent-encoded UTF-8.", NULL);
+    }
+    if (mp_params_status(ps) == HTTP_BAD_REQUEST) {
+        return mp_respond_error(r, HTTP_BAD_REQUEST, "The cursor is not "
+                                "valid for this list.", ps->errors);
+    }
+    return mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY,
+                            "One or more parameters are invalid.",
+                            ps->errors);
+}
+
+int mp_respond_db_error(request_rec *r, mp_db_status_t status)
+{
+    switch (status) {
+    case MP_DB_UNAVAILABLE:
+        return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE,
+                                "The database is unavailable.", NULL);
+    case MP_DB_BUSY:
+        return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE,
+                                "All database connections are busy.", NULL);
+    case MP_DB_TIMEOUT:
+        return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE,
+                                "The database query timed out.", NULL);
+    default:
+        return mp_respond_error(r, HTTP_INTERNAL_SERVER_ERROR,
+                                "Internal error.", NULL);
+    }
+}
+
+int mp_respond_internal(request_rec *r, const char *why)
+{
+    mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01001), "internal error: %s", why);
+    return mp_respond_error(r, HTTP_INTERNAL_SERVER_ERROR, "Internal error.",
+                            NULL);
+}

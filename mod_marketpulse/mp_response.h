@@ -1,0 +1,30 @@
+/* The one place that turns results and errors into HTTP answers: status,
+ * envelope, Content-Type, X-Request-ID. */
+#ifndef MP_RESPONSE_H
+#define MP_RESPONSE_H
+
+#include <jansson.h>
+
+#include "httpd.h"
+
+#include "mp_db.h"
+#include "mp_request.h"
+
+/* Sets X-Request-ID on every answer of this request; the id is the
+ * client's when it sent a sane one, else mod_unique_id's, else random. */
+void mp_response_begin(request_rec *r);
+
+/* Each sends the whole answer and returns OK for the handler to return.
+ * The json_t arguments are stolen. */
+int mp_respond_json(request_rec *r, int status, json_t *body);
+int mp_respond_data(request_rec *r, json_t *data, json_t *pagination);
+int mp_respond_error(request_rec *r, int status, const char *message,
+                     const apr_array_header_t *details);
+/* 400 for a malformed query string, else 422 listing every bad field. */
+int mp_respond_invalid(request_rec *r, const mp_params_t *ps);
+/* 503 for unavailable, busy or timed out, 500 for the rest. */
+int mp_respond_db_error(request_rec *r, mp_db_status_t status);
+/* 500 with a generic message; the reason goes to the error log only. */
+int mp_respond_internal(request_rec *r, const char *why);
+
+#endif

@@ -1,0 +1,45 @@
+/* SQL shared by the time-based resources: resolving a date window and a
+ * day-by-day sales series with the days that sold nothing filled in. */
+#include "queries.h"
+
+/* Without `to` the window ends on the latest day that has a transaction,
+ * so a dataset that stopped last year still shows its last days. */
+const mp_stmt_t mp_q_window = {
+    "window",
+    "WITH bounds AS ("
+    "  SELECT (min(transaction_date) AT TIME ZONE 'UTC')::date AS first_day,"
+    "         (max(transaction_date) AT TIME ZONE 'UTC')::date AS last_day"
+    "    FROM transactions),"
+    " ends AS ("
+    "  SELECT coalesce($2::date, last_day,"
+    "                  (now() AT TIME ZONE 'UTC')::date) AS to_day,"
+    "         first_day"
+    "    FROM bounds)"
+    " SELECT (CASE WHEN $1::date IS NOT NULL THEN $1::date"
+    "              WHEN $3::int IS NOT NULL THEN to_day - ($3::int - 1)"
+    "              ELSE least(coalesce(first_day, to_day), to_day) END)::text,"
+    "        to_day::text"
+    "   FROM ends",
+    3
+};
+
+const mp_stmt_t mp_q_daily_sales = {
+    "daily_sales",
+    "WITH sold AS ("
+    "  SELECT (transaction_date AT TIME ZONE 'UTC')::date AS day,"
+    "         sum(amount) AS revenue, count(*) AS orders,"
+    "         sum(quantity) AS units"
+    "    FROM transactions"
+    "   WHERE status = 'completed'"
+    "     AND ($3::bigint IS NULL OR product_id = $3::bigint)"
+    "     AND " MP_SQL_IN_DAYS("transaction_date",
+                               "($1::date - ($2::int - 1))", "$1") ""
+    "   GROUP BY 1)"
+    " SELECT d::date::text, round(coalesce(s.revenue, 0), 2)::text,"
+    "        coalesce(s.orders, 0), coalesce(s.units, 0)"
+    "   FROM generate_series(($1::date - ($2::int - 1))::timestamp,"
+    "                        $1::date::timestamp, interval '1 day') d"
+    "   LEFT JOIN sold s ON s.day = d::date"
+    "  ORDER BY d",
+    3
+};

@@ -1,0 +1,260 @@
+#!/bin/sh
+# Starts and stops the local stack: PostgreSQL 15, Redis and httpd with the
+# built module, on loopback ports, all state and logs under one run
+# directory.  Idempotent: starting what runs is a no-op.  It stops only
+# what it started, by the pid files it keeps.
+#
+#   stack.sh start          PostgreSQL + Redis + schema + httpd
+#   stack.sh stop           everything it started
+#   stack.sh status
+#   stack.sh db-start | db-stop       PostgreSQL (schema migrated on start)
+#   stack.sh redis-start | redis-stop
+#   stack.sh httpd-start | httpd-stop | httpd-configtest
+#   stack.sh psql [args]    psql as the application user
+#
+# Environment (defaults in brackets):
+#   MP_RUN_DIR     [<checkout>/run]  where everything lives
+#   MP_PORT        [8080]   httpd      MP_PG_PORT    [55432]  PostgreSQL
+#   MP_REDIS_PORT  [56379]  Redis      MP_MPM        [event]  event|worker|prefork
+#   MP_HTTPD_NAME  [httpd]  subdirectory of one httpd instance, so that
+#                           several can share one PostgreSQL and Redis
+#   MP_EXTRA_CONF  []       a file of directives appended to httpd.conf
+#   MP_LOGLEVEL    [warn]
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+RUN=${MP_RUN_DIR:-$ROOT/run}
+PORT=${MP_PORT:-8080}
+PG_PORT=${MP_PG_PORT:-55432}
+REDIS_PORT=${MP_REDIS_PORT:-56379}
+MPM=${MP_MPM:-event}
+HTTPD_NAME=${MP_HTTPD_NAME:-httpd}
+PG_BIN=${MP_PG_BIN:-/usr/lib/postgresql/15/bin}
+APACHE=${MP_APACHE:-/usr/sbin/apache2}
+MODULES=${MP_APACHE_MODULES:-/usr/lib/apache2/modules}
+DB=marketpulse
+DB_USER=marketpulse
+
+mkdir -p "$RUN"
+RUN=$(cd "$RUN" && pwd)
+PG="$RUN/pg"
+REDIS="$RUN/redis"
+HTTPD="$RUN/$HTTPD_NAME"
+
+say() { printf 'stack: %s\n' "$*"; }
+die() { printf 'stack: %s\n' "$*" >&2; exit 1; }
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
+
+# PostgreSQL refuses to run as root: as root it runs as the unprivileged
+# `postgres` user (from Debian's package), otherwise as the caller.
+pg_user() {
+    if [ "$(id -u)" -eq 0 ]; then
+        id postgres >/dev/null 2>&1 && echo postgres || echo nobody
+    else
+        id -un
+    fi
+}
+
+as_pg() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u "$(pg_user)" -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# The data directory and every parent must be reachable by that user; a
+# run directory below a private home (/root) is not, so the cluster then
+# lives in a private temporary directory linked from the run directory.
+pg_home() {
+    if [ -L "$PG" ] || [ -d "$PG/data" ]; then
+        echo "$PG"
+        return
+    fi
+    mkdir -p "$PG"
+    if [ "$(id -u)" -eq 0 ] && ! as_pg test -x "$PG"; then
+        rm -rf "$PG"
+        tmp=$(mktemp -d "${TMPDIR:-/tmp}/marketpulse-pg.XXXXXX")
+        chmod 755 "$tmp"
+        ln -s "$tmp" "$PG"
+        say "run directory not reachable by $(pg_user); cluster in $tmp"
+    fi
+    echo "$PG"
+}
+
+pg_password() { cat "$RUN/db-password"; }
+
+dbd_params() {
+    echo "host=127.0.0.1 port=$PG_PORT dbname=$DB user=$DB_USER password=$(pg_password) connect_timeout=2 keepalives_idle=30 application_name=mod_marketpulse"
+}
+
+psql_app() {
+    PGPASSWORD=$(pg_password) psql -X -q -v ON_ERROR_STOP=1 \
+        -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d "$DB" "$@"
+}
+
+db_init() {
+    home=$1
+    [ -f "$home/data/PG_VERSION" ] && return 0
+    [ -f "$RUN/db-password" ] || {
+        umask 077
+        od -An -tx1 -N16 /dev/urandom | tr -d ' \n' > "$RUN/db-password"
+        umask 022
+    }
+    chown -R "$(pg_user)" "$home" 2>/dev/null || true
+    as_pg sh -c "umask 077; echo '$(pg_password)' > '$home/pwfile'"
+    as_pg "$PG_BIN/initdb" -D "$home/data" -U postgres -E UTF8 \
+        --locale=C.UTF-8 --auth-local=trust --auth-host=scram-sha-256 \
+        --pwfile="$home/pwfile" >"$home/initdb.log" 2>&1 \
+        || { cat "$home/initdb.log" >&2; die "initdb failed"; }
+    as_pg rm -f "$home/pwfile"
+    as_pg mkdir -p "$home/socket"
+}
+
+db_start() {
+    home=$(pg_home)
+    db_init "$home"
+    if ! as_pg "$PG_BIN/pg_ctl" -D "$home/data" status >/dev/null 2>&1; then
+        as_pg "$PG_BIN/pg_ctl" -D "$home/data" -l "$home/postgres.log" -w \
+            -t 60 -o "-p $PG_PORT -k $home/socket -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB -c fsync=${MP_PG_FSYNC:-on}" \
+            start >/dev/null || { tail -20 "$home/postgres.log" >&2; die "PostgreSQL did not start"; }
+        say "PostgreSQL on 127.0.0.1:$PG_PORT"
+    fi
+    db_bootstrap "$home"
+    sh "$ROOT/scripts/migrate.sh"
+}
+
+# The application role and database, made once through the local socket.
+db_bootstrap() {
+    home=$1
+    exists=$(as_pg psql -X -h "$home/socket" -p "$PG_PORT" -U postgres -d postgres -tAc \
+        "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER'")
+    [ "$exists" = 1 ] && return 0
+    as_pg psql -X -q -h "$home/socket" -p "$PG_PORT" -U postgres -d postgres \
+        -v ON_ERROR_STOP=1 -v pw="$(pg_password)" <<SQL
+CREATE ROLE $DB_USER LOGIN PASSWORD :'pw';
+CREATE DATABASE $DB OWNER $DB_USER;
+SQL
+}
+
+db_stop() {
+    [ -d "$PG/data" ] || return 0
+    if as_pg "$PG_BIN/pg_ctl" -D "$PG/data" status >/dev/null 2>&1; then
+        as_pg "$PG_BIN/pg_ctl" -D "$PG/data" -m fast -w stop >/dev/null
+        say "PostgreSQL stopped"
+    fi
+}
+
+redis_start() {
+    mkdir -p "$REDIS"
+    pid_alive "$REDIS/redis.pid" && return 0
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes \
+        --pidfile "$REDIS/redis.pid" --dir "$REDIS" \
+        --logfile "$REDIS/redis.log" --save '' --appendonly no >/dev/null
+    for _ in $(seq 50); do
+        redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    say "Redis on 127.0.0.1:$REDIS_PORT"
+}
+
+stop_pidfile() {
+    pidfile=$1
+    what=$2
+    pid_alive "$pidfile" || return 0
+    pid=$(head -n1 "$pidfile")
+    kill -TERM "$pid"
+    for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    rm -f "$pidfile"
+    say "$what stopped"
+}
+
+redis_stop() { stop_pidfile "$REDIS/redis.pid" Redis; }
+
+httpd_conf() {
+    mkdir -p "$HTTPD/htdocs"
+    [ -f "$ROOT/mod_marketpulse.so" ] || die "build the module first: make"
+    if [ "$(id -u)" -eq 0 ]; then
+        user_lines="User www-data
+Group www-data"
+    else
+        user_lines=""
+    fi
+    extra=""
+    [ -n "${MP_EXTRA_CONF:-}" ] && extra="Include \"$MP_EXTRA_CONF\""
+    dbdmax=16
+    [ "$MPM" = prefork ] && dbdmax=1
+    # sed with | as separator: none of the values holds one
+    sed -e "s|@RUN@|$HTTPD|g" -e "s|@PORT@|$PORT|g" -e "s|@MPM@|$MPM|g" \
+        -e "s|@MODULES@|$MODULES|g" -e "s|@MODULE@|$ROOT/mod_marketpulse.so|g" \
+        -e "s|@DBDPARAMS@|$(dbd_params)|g" -e "s|@DBDMAX@|$dbdmax|g" \
+        -e "s|@LOGLEVEL@|${MP_LOGLEVEL:-warn}|g" -e "s|@EXTRA@|$extra|g" \
+        "$ROOT/conf/httpd.conf.in" | awk -v u="$user_lines" '{ if ($0 == "@USER_LINES@") print u; else print }' \
+        > "$HTTPD/httpd.conf"
+}
+
+httpd_configtest() {
+    httpd_conf
+    "$APACHE" -f "$HTTPD/httpd.conf" -t
+}
+
+httpd_start() {
+    pid_alive "$HTTPD/httpd.pid" && return 0
+    httpd_conf
+    "$APACHE" -f "$HTTPD/httpd.conf" -k start
+    for _ in $(seq 100); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/health/live" 2>/dev/null && {
+            say "httpd ($MPM) on http://127.0.0.1:$PORT"
+            return 0
+        }
+        sleep 0.1
+    done
+    tail -20 "$HTTPD/error.log" >&2 || true
+    die "httpd did not answer on port $PORT"
+}
+
+httpd_stop() { stop_pidfile "$HTTPD/httpd.pid" "httpd ($HTTPD_NAME)"; }
+
+status() {
+    if [ -d "$PG/data" ] && as_pg "$PG_BIN/pg_ctl" -D "$PG/data" status >/dev/null 2>&1; then
+        say "PostgreSQL: running on $PG_PORT"
+    else
+        say "PostgreSQL: stopped"
+    fi
+    pid_alive "$REDIS/redis.pid" && say "Redis: running on $REDIS_PORT" || say "Redis: stopped"
+    for d in "$RUN"/*/; do
+        [ -f "$d/httpd.pid" ] || continue
+        pid_alive "$d/httpd.pid" && say "httpd $(basename "$d"): running" \
+            || say "httpd $(basename "$d"): stopped"
+    done
+}
+
+stop_all() {
+    for d in "$RUN"/*/; do
+        [ -f "$d/httpd.pid" ] && stop_pidfile "$d/httpd.pid" "httpd ($(basename "$d"))"
+    done
+    redis_stop
+    db_stop
+}
+
+export MP_RUN_DIR="$RUN" MP_PG_PORT="$PG_PORT"
+case "${1:-}" in
+    start)            db_start; redis_start; httpd_start ;;
+    stop)             stop_all ;;
+    status)           status ;;
+    db-start)         db_start ;;
+    db-stop)          db_stop ;;
+    redis-start)      redis_start ;;
+    redis-stop)       redis_stop ;;
+    httpd-start)      httpd_start ;;
+    httpd-stop)       httpd_stop ;;
+    httpd-configtest) httpd_configtest ;;
+    psql)             shift; psql_app "$@" ;;
+    dbd-params)       dbd_params ;;
+    *) die "usage: stack.sh start|stop|status|db-start|db-stop|redis-start|redis-stop|httpd-start|httpd-stop|httpd-configtest|psql" ;;
+esac
