@@ -4,6 +4,8 @@
 
 #include "mp_config.h"
 
+#include <strings.h>
+
 #include "apr_strings.h"
 #include "http_log.h"
 
@@ -116,13 +118,20 @@ static const char *set_enabled(cmd_parms *cmd, void *dconf, int flag)
 {
     mp_dir_conf_t *dc = dconf;
 
-    dc->enabled = flag;
-    dc->base = cmd->path ? cmd->path : "/";
-    if (cmd->path && ap_is_matchexp(cmd->path)) {
+    const ap_directive_t *section = cmd->directive->parent;
+
+    /* Routes are matched below the section's URL prefix, so only a plain
+     * <Location /prefix> gives one. */
+    if (section == NULL || strcasecmp(section->directive, "<Location") != 0
+        || section->args == NULL || section->args[0] == '~'
+        || cmd->path == NULL || ap_is_matchexp(cmd->path)) {
         return apr_psprintf(cmd->pool, "%s: needs a plain <Location> prefix, "
-                            "not the pattern '%s'",
-                            cmd->directive->directive, cmd->path);
+                            "not %s %s", cmd->directive->directive,
+                            section ? section->directive : "the server",
+                            section && section->args ? section->args : "");
     }
+    dc->enabled = flag;
+    dc->base = cmd->path;
     return NULL;
 }
 

@@ -17,14 +17,13 @@ static int answer_unrouted(request_rec *r, mp_route_result_t res,
         return mp_respond_error(r, HTTP_NOT_FOUND, apr_psprintf(r->pool,
                                 "No endpoint at %s.", r->uri), NULL);
     }
-    apr_table_setn(r->headers_out, "Allow",
+    /* err_headers_out: sent with the 405 as well as with the 204 */
+    apr_table_setn(r->err_headers_out, "Allow",
                    apr_pstrcat(r->pool, m->allow, ", OPTIONS", NULL));
     if (r->method_number == M_OPTIONS) {
         r->status = HTTP_NO_CONTENT;
         return OK;
     }
-    apr_table_setn(r->err_headers_out, "Allow",
-                   apr_pstrcat(r->pool, m->allow, ", OPTIONS", NULL));
     return mp_respond_error(r, HTTP_METHOD_NOT_ALLOWED, apr_psprintf(
                             r->pool, "%s is not allowed here; allowed: %s.",
                             r->method, m->allow), NULL);

@@ -187,12 +187,14 @@ Group www-data"
     fi
     extra=""
     [ -n "${MP_EXTRA_CONF:-}" ] && extra="Include \"$MP_EXTRA_CONF\""
+    # reslist wants DBDMin <= DBDKeep <= DBDMax: one thread, one connection
     dbdmax=16
-    [ "$MPM" = prefork ] && dbdmax=1
+    dbdkeep=4
+    [ "$MPM" = prefork ] && { dbdmax=1; dbdkeep=1; }
     # sed with | as separator: none of the values holds one
     sed -e "s|@RUN@|$HTTPD|g" -e "s|@PORT@|$PORT|g" -e "s|@MPM@|$MPM|g" \
         -e "s|@MODULES@|$MODULES|g" -e "s|@MODULE@|$ROOT/mod_marketpulse.so|g" \
-        -e "s|@DBDPARAMS@|$(dbd_params)|g" -e "s|@DBDMAX@|$dbdmax|g" \
+        -e "s|@DBDPARAMS@|$(dbd_params)|g" -e "s|@DBDMAX@|$dbdmax|g" -e "s|@DBDKEEP@|$dbdkeep|g" \
         -e "s|@LOGLEVEL@|${MP_LOGLEVEL:-warn}|g" -e "s|@EXTRA@|$extra|g" \
         "$ROOT/conf/httpd.conf.in" | awk -v u="$user_lines" '{ if ($0 == "@USER_LINES@") print u; else print }' \
         > "$HTTPD/httpd.conf"
@@ -208,7 +210,8 @@ httpd_start() {
     httpd_conf
     "$APACHE" -f "$HTTPD/httpd.conf" -k start
     for _ in $(seq 100); do
-        curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/health/live" 2>/dev/null && {
+        code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/health/live" 2>/dev/null || true)
+        [ "${code:-000}" != 000 ] && {
             say "httpd ($MPM) on http://127.0.0.1:$PORT"
             return 0
         }

@@ -28,8 +28,7 @@ static void read_cursor(mp_req_t *req, const mp_sort_t *sort,
     if (mp_param_text(ps, "cursor", MP_CURSOR_MAX_LEN, &text) <= 0) {
         return;
     }
-    if (!mp_cursor_decode(req->r->pool, text, &c)
-        || !mp_cursor_key_valid(sort->key_kind, c.key)) {
+    if (!mp_cursor_decode(req->r->pool, text, &c)) {
         ps->bad_cursor = 1;
         mp_params_fail(ps, "cursor", "is not a cursor this API issued");
     }
@@ -37,6 +36,10 @@ static void read_cursor(mp_req_t *req, const mp_sort_t *sort,
         ps->bad_cursor = 1;
         mp_params_fail(ps, "cursor", apr_psprintf(req->r->pool,
                        "was issued for sort=%s&order=%s", c.sort, c.order));
+    }
+    else if (!mp_cursor_key_valid(sort->key_kind, c.key)) {
+        ps->bad_cursor = 1;
+        mp_params_fail(ps, "cursor", "is not a cursor this API issued");
     }
     else {
         page->after_key = c.key;

@@ -1,0 +1,155 @@
+"""Fixture layer of the integration tests: a real PostgreSQL 15, Redis and
+httpd with the built module, on free loopback ports under a temporary
+directory, started once per test session through scripts/stack.sh and
+stopped at the end.  Tests reach the API over HTTP and check answers
+against SQL run directly on the same database."""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import psycopg2
+import pytest
+import requests
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+STACK = os.path.join(ROOT, "scripts", "stack.sh")
+SEED_TRANSACTIONS = 5000
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Httpd:
+    """One httpd instance of the stack (several may share the database)."""
+
+    def __init__(self, stack, name, mpm="event", extra_conf=None):
+        self.stack = stack
+        self.name = name
+        self.mpm = mpm
+        self.port = free_port()
+        self.extra_conf = extra_conf
+        self.base = "http://127.0.0.1:%d" % self.port
+
+    def env(self):
+        env = dict(self.stack.env, MP_HTTPD_NAME=self.name, MP_PORT=str(self.port),
+                   MP_MPM=self.mpm)
+        if self.extra_conf:
+            path = os.path.join(self.stack.run_dir, self.name + "-extra.conf")
+            with open(path, "w") as f:
+                f.write(self.extra_conf)
+            env["MP_EXTRA_CONF"] = path
+        return env
+
+    def start(self):
+        self.stack.run("httpd-start", env=self.env())
+        return self
+
+    def stop(self):
+        self.stack.run("httpd-stop", env=self.env())
+
+    def get(self, path, **kw):
+        kw.setdefault("timeout", 10)
+        return requests.get(self.base + path, **kw)
+
+    def request(self, method, path, **kw):
+        kw.setdefault("timeout", 10)
+        return requests.request(method, self.base + path, **kw)
+
+    def error_log(self):
+        with open(os.path.join(self.stack.run_dir, self.name, "error.log")) as f:
+            return f.read()
+
+
+class Stack:
+    def __init__(self):
+        self.run_dir = tempfile.mkdtemp(prefix="marketpulse-test-")
+        # PostgreSQL runs as an unprivileged user that must reach its data
+        os.chmod(self.run_dir, 0o755)
+        self.env = dict(os.environ, MP_RUN_DIR=self.run_dir,
+                        MP_PG_PORT=str(free_port()),
+                        MP_REDIS_PORT=str(free_port()), MP_LOGLEVEL="info",
+                        MP_PG_FSYNC="off")
+        self.httpds = []
+
+    def run(self, *args, env=None, check=True):
+        return subprocess.run(["sh", STACK, *args], env=env or self.env,
+                              check=check, capture_output=True, text=True,
+                              timeout=180)
+
+    def start_db(self):
+        self.run("db-start")
+
+    def stop_db(self):
+        self.run("db-stop")
+
+    def httpd(self, name, **kw):
+        h = Httpd(self, name, **kw)
+        self.httpds.append(h)
+        return h
+
+    def connect(self):
+        with open(os.path.join(self.run_dir, "db-password")) as f:
+            password = f.read().strip()
+        conn = psycopg2.connect(host="127.0.0.1", port=int(self.env["MP_PG_PORT"]),
+                                dbname="marketpulse", user="marketpulse",
+                                password=password)
+        conn.autocommit = True
+        return conn
+
+    def sql(self, query, args=None):
+        conn = self.connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(query, args)
+                return cur.fetchall() if cur.description else None
+        finally:
+            conn.close()
+
+    def stop_all(self):
+        self.run("stop", check=False)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    s = Stack()
+    try:
+        s.start_db()
+        s.run("redis-start")
+        subprocess.run(["sh", os.path.join(ROOT, "scripts", "seed.sh"),
+                        str(SEED_TRANSACTIONS)], env=s.env, check=True,
+                       capture_output=True, timeout=300)
+        yield s
+    finally:
+        s.stop_all()
+        if os.environ.get("MP_KEEP_TEST_DIR"):
+            print("test stack kept in", s.run_dir)
+        else:
+            shutil.rmtree(s.run_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def api(stack):
+    """The main httpd (event MPM) with the stack's default configuration."""
+    return stack.httpd("httpd").start()
+
+
+@pytest.fixture
+def db_back_up(stack):
+    """For tests that stop PostgreSQL: it runs again afterwards."""
+    yield
+    stack.start_db()
+
+
+def wait_until(predicate, timeout=10.0, step=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()

@@ -1,0 +1,74 @@
+"""The module under each MPM, and directives checked at configtest."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import STACK
+
+
+@pytest.mark.parametrize("mpm", ["prefork", "worker"])
+def test_module_answers_under_mpm(stack, api, mpm):
+    h = stack.httpd("mpm-" + mpm, mpm=mpm).start()
+    try:
+        for path in ("/api/dashboard", "/api/customers?limit=3",
+                     "/api/transactions?limit=3"):
+            assert h.get(path).json()["data"] == api.get(path).json()["data"]
+        assert h.get("/api/customers/abc").status_code == 422
+    finally:
+        h.stop()
+
+
+def configtest(stack, name, extra):
+    h = stack.httpd(name, extra_conf=extra)
+    return subprocess.run(["sh", STACK, "httpd-configtest"], env=h.env(),
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("extra,message", [
+    ("MarketPulseStatementTimeout soon",
+     "MarketPulseStatementTimeout: invalid value 'soon'"),
+    ("MarketPulseDBSlots 0", "MarketPulseDBSlots: invalid value '0'"),
+    ("MarketPulseDBWait -5", "MarketPulseDBWait: invalid value '-5'"),
+    ("<Location /x>\nMarketPulseMaxPageSize 100000\n</Location>",
+     "MarketPulseMaxPageSize: invalid value '100000'"),
+    ("<Location /x>\nMarketPulseDefaultPageSize ten\n</Location>",
+     "MarketPulseDefaultPageSize: invalid value 'ten'"),
+    ("<Location /x>\nMarketPulse maybe\n</Location>", "MarketPulse"),
+    ("<LocationMatch ^/re>\nMarketPulse On\n</LocationMatch>",
+     "MarketPulse: needs a plain <Location> prefix, not <LocationMatch ^/re"),
+])
+def test_bad_directive_fails_configtest(stack, extra, message):
+    r = configtest(stack, "cfg", extra)
+    assert r.returncode != 0
+    assert message in r.stderr, r.stderr
+
+
+def test_good_configuration_passes_configtest(stack):
+    r = configtest(stack, "cfg-ok", "<Location /api>\nMarketPulseMaxPageSize 500\n"
+                   "MarketPulseDefaultPageSize 50\n</Location>")
+    assert r.returncode == 0, r.stderr
+    assert "Syntax OK" in r.stderr
+
+
+def test_page_size_directives_apply(stack):
+    h = stack.httpd("pages", extra_conf="<Location /api>\nMarketPulseMaxPageSize 150\n"
+                    "MarketPulseDefaultPageSize 7\n</Location>").start()
+    try:
+        assert len(h.get("/api/products").json()["data"]) == 7
+        assert len(h.get("/api/products?limit=150").json()["data"]) == 150
+        body = h.get("/api/products?limit=151").json()
+        assert body["error"]["details"][0]["issue"] == "must be between 1 and 150"
+    finally:
+        h.stop()
+
+
+def test_module_off_in_a_sublocation(stack):
+    h = stack.httpd("off", extra_conf="<Location /api/health>\nMarketPulse Off\n"
+                    "</Location>").start()
+    try:
+        assert h.get("/api/health").status_code == 404
+        assert "error" not in h.get("/api/health").text
+        assert h.get("/api/dashboard").status_code == 200
+    finally:
+        h.stop()

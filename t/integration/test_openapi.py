@@ -1,0 +1,48 @@
+"""The OpenAPI document matches what the server serves."""
+import json
+import os
+import re
+
+from conftest import ROOT
+
+
+def routes_in_source():
+    with open(os.path.join(ROOT, "mod_marketpulse", "api", "routes.c")) as f:
+        return {(m.group(1).lower(), m.group(2))
+                for m in re.finditer(r'\{"([A-Z]+)", "([^"]+)"', f.read())}
+
+
+def test_document_is_served_and_valid(api):
+    r = api.get("/api/openapi.json")
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["openapi"].startswith("3.1")
+    with open(os.path.join(ROOT, "docs", "openapi.json")) as f:
+        assert doc == json.load(f)
+
+
+def test_document_lists_exactly_the_routes(api):
+    doc = api.get("/api/openapi.json").json()
+    documented = {(method, path) for path, ops in doc["paths"].items()
+                  for method in ops if method in ("get", "post", "patch", "delete")}
+    assert documented == routes_in_source()
+
+
+def test_every_documented_get_answers(api):
+    doc = api.get("/api/openapi.json").json()
+    for path in doc["paths"]:
+        r = api.get("/api" + path.replace("{id}", "1"))
+        assert r.status_code == 200, (path, r.text)
+
+
+def test_documented_fields_are_what_the_server_sends(api):
+    doc = api.get("/api/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    for path, schema in [("/customers", "CustomerSummary"),
+                         ("/products", "ProductSummary"),
+                         ("/transactions", "Transaction")]:
+        row = api.get("/api" + path + "?limit=1").json()["data"][0]
+        assert set(row) == set(schemas[schema]["properties"]), schema
+        assert set(schemas[schema]["required"]) == set(row)
+    dash = api.get("/api/dashboard").json()["data"]
+    assert set(dash) == set(schemas["Dashboard"]["properties"])
