@@ -32,7 +32,8 @@ $(GENERATED): docs/openapi.json scripts/embed-json.sh
 $(MODULE): $(ALL_SRC) $(HEADERS)
 	$(APXS) -S CC="$(CC)" -c -o mod_marketpulse.la \
 	    -Wc,"$(WARNINGS) -std=gnu11" -I$(SRCDIR) -I$(PG_INC) $(LIBS) $(ALL_SRC)
-	cp $(SRCDIR)/.libs/mod_marketpulse.so $@ 2>/dev/null || cp .libs/mod_marketpulse.so $@
+	@# a new file, not an overwrite: a running httpd maps the old one
+	cp .libs/mod_marketpulse.so $@.tmp && mv -f $@.tmp $@
 
 install: $(MODULE)
 	$(APXS) -i -n marketpulse $(MODULE)

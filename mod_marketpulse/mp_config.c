@@ -4,6 +4,7 @@
 
 #include "mp_config.h"
 
+#include <stddef.h>
 #include <strings.h>
 
 #include "apr_strings.h"
@@ -183,19 +184,19 @@ static const char *set_int(cmd_parms *cmd, void *dconf, const char *arg)
 }
 
 static const int_directive_t d_page_size = {
-    &page_size_range, APR_OFFSETOF(mp_dir_conf_t, default_page_size), 0
+    &page_size_range, offsetof(mp_dir_conf_t, default_page_size), 0
 };
 static const int_directive_t d_max_page_size = {
-    &page_size_range, APR_OFFSETOF(mp_dir_conf_t, max_page_size), 0
+    &page_size_range, offsetof(mp_dir_conf_t, max_page_size), 0
 };
 static const int_directive_t d_stmt_timeout = {
-    &timeout_range, APR_OFFSETOF(mp_srv_conf_t, stmt_timeout_ms), 1
+    &timeout_range, offsetof(mp_srv_conf_t, stmt_timeout_ms), 1
 };
 static const int_directive_t d_db_wait = {
-    &wait_range, APR_OFFSETOF(mp_srv_conf_t, db_wait_ms), 1
+    &wait_range, offsetof(mp_srv_conf_t, db_wait_ms), 1
 };
 static const int_directive_t d_db_slots = {
-    &slots_range, APR_OFFSETOF(mp_srv_conf_t, db_slots), 1
+    &slots_range, offsetof(mp_srv_conf_t, db_slots), 1
 };
 
 const command_rec mp_directives[] = {
@@ -217,5 +218,5 @@ const command_rec mp_directives[] = {
                   (void *)&d_db_slots, RSRC_CONF,
                   "requests of one child holding a database connection at "
                   "once; set it to DBDMax"),
-    {NULL}
+    {NULL, {NULL}, NULL, 0, 0, NULL}
 };

@@ -7,7 +7,8 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STACK="$ROOT/scripts/stack.sh"
 
-"$STACK" psql -c "CREATE TABLE IF NOT EXISTS schema_migrations (
+"$STACK" psql -c "SET client_min_messages = warning;
+CREATE TABLE IF NOT EXISTS schema_migrations (
     version text PRIMARY KEY,
     applied_at timestamptz NOT NULL DEFAULT now())"
 

@@ -1,0 +1,65 @@
+#!/bin/sh
+# Benchmark on loopback with wrk: the read endpoints against a static copy
+# of each one's own answer, served as a file by the same httpd in the same
+# run, so the ratio says how close the module comes to httpd's fastest
+# path.  These are uncached figures (the cache is another issue).
+#
+#   MP_BENCH_ROWS    [1000000]  transactions in the database (re-seeded if
+#                               the count differs)
+#   MP_BENCH_SECONDS [10]       per endpoint     MP_BENCH_CONNECTIONS [16]
+#   MP_BENCH_THREADS [2]
+# Uses the stack of scripts/stack.sh (MP_RUN_DIR, MP_PORT ...), starting it
+# if needed; it leaves it running.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+STACK="$ROOT/scripts/stack.sh"
+PORT=${MP_PORT:-8080}
+ROWS=${MP_BENCH_ROWS:-1000000}
+SECONDS_EACH=${MP_BENCH_SECONDS:-10}
+CONNS=${MP_BENCH_CONNECTIONS:-16}
+THREADS=${MP_BENCH_THREADS:-2}
+RUN=${MP_RUN_DIR:-$ROOT/run}
+HTDOCS="$RUN/${MP_HTTPD_NAME:-httpd}/htdocs"
+base="http://127.0.0.1:$PORT"
+
+command -v wrk >/dev/null || { echo "bench: wrk is missing (make deps)" >&2; exit 1; }
+sh "$STACK" start >/dev/null
+have=$(sh "$STACK" psql -tA -c "SELECT count(*) FROM transactions")
+if [ "$have" != "$ROWS" ]; then
+    echo "bench: seeding $ROWS transactions"
+    sh "$ROOT/scripts/seed.sh" "$ROWS"
+fi
+
+# name | path
+ENDPOINTS="dashboard|/api/dashboard
+revenue|/api/revenue?from=2024-11-21&to=2025-11-20
+customers|/api/customers?limit=20"
+
+# prints "req/s p99_ms" for one URL
+measure() {
+    # --timeout: wrk leaves requests slower than its timeout (2 s by
+    # default) out of the latency figures; count them in instead
+    out=$(wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_EACH}s" --timeout 60s \
+              --latency "$1")
+    rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')
+    p99=$(echo "$out" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}')
+    non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+    [ -z "$non2xx" ] || echo "bench: $1 had $non2xx non-2xx answers" >&2
+    errors=$(echo "$out" | awk '/Socket errors/')
+    [ -z "$errors" ] || echo "bench: $1: $errors" >&2
+    echo "$rps $p99"
+}
+
+mkdir -p "$HTDOCS"
+printf '%-10s %8s %12s %10s %14s %10s %8s\n' endpoint bytes "req/s" "p99 ms" "static req/s" "static p99" ratio
+echo "$ENDPOINTS" | while IFS='|' read -r name path; do
+    curl -fsS "$base$path" -o "$HTDOCS/bench-$name.json"
+    bytes=$(wc -c < "$HTDOCS/bench-$name.json")
+    set -- $(measure "$base$path")
+    rps=$1 p99=$2
+    set -- $(measure "$base/bench-$name.json")
+    srps=$1 sp99=$2
+    ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN { printf "%.4f", a / b }')
+    printf '%-10s %8s %12s %10s %14s %10s %8s\n' "$name" "$bytes" "$rps" "$p99" "$srps" "$sp99" "$ratio"
+done
+echo "($ROWS transactions, wrk -t$THREADS -c$CONNS -d${SECONDS_EACH}s, $(nproc) cores; ratio = endpoint req/s / static copy req/s)"

@@ -1,0 +1,59 @@
+#!/bin/sh
+# The whole test suite, as `make test` and CI run it: builds the module with
+# -Werror, runs the cmocka unit tests, then the integration tests (pytest
+# driving a real PostgreSQL, Redis and httpd that it starts and stops in a
+# temporary directory).  Ends with one line "N passed, N failed".
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+LOG=$(mktemp -d "${TMPDIR:-/tmp}/marketpulse-testlog.XXXXXX")
+trap 'rm -rf "$LOG"' EXIT
+PY=/usr/bin/python3          # Debian's, which has python3-pytest
+
+if ! make -s all >"$LOG/build" 2>&1; then
+    cat "$LOG/build"
+    echo "build failed"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+make -s -C t/unit run >"$LOG/unit" 2>&1
+unit_rc=$?
+cat "$LOG/unit"
+unit_passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$LOG/unit" | awk '{s+=$1} END {print s+0}')
+unit_failed=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$LOG/unit" | awk '{s+=$1} END {print s+0}')
+if [ "$unit_rc" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then
+    unit_failed=1            # a test program that crashed or did not build
+fi
+
+"$PY" -m pytest -q -p no:cacheprovider --junitxml="$LOG/integration.xml" \
+    t/integration "$@"
+it_rc=$?
+counts=$("$PY" - "$LOG/integration.xml" <<'PYEOF'
+import sys, xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except Exception:
+    print("0 1 0"); sys.exit()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+t = sum(int(s.get("tests", 0)) for s in suites)
+f = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+k = sum(int(s.get("skipped", 0)) for s in suites)
+print(t - f - k, f, k)
+PYEOF
+)
+set -- $counts
+it_passed=$1 it_failed=$2 it_skipped=$3
+if [ "$it_rc" -ne 0 ] && [ "$it_failed" -eq 0 ]; then
+    it_failed=1              # pytest itself failed (collection, fixture)
+fi
+
+passed=$((unit_passed + it_passed))
+failed=$((unit_failed + it_failed))
+echo "unit: $unit_passed passed, $unit_failed failed; integration: $it_passed passed, $it_failed failed, $it_skipped skipped"
+if [ "$it_skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $it_skipped skipped"
+else
+    echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
