@@ -41,43 +41,36 @@ int mp_api_openapi(mp_req_t *req);
 /* transactions.c: transaction rows as the lists show them */
 json_t *mp_api_transaction_rows(const mp_rows_t *rows, int max_rows);
 
-/* list.c: limit, offset and cursor of the paginated lists */
+/* list.c: the paginated lists (customers, products, transactions) */
 typedef struct {
     const char *name;          /* the public sort name */
     mp_key_kind_t key_kind;
     const char *default_order;
-    const mp_stmt_t *desc, *asc;
+    const mp_stmt_t *desc, *asc;   /* asc NULL: only the default order */
 } mp_sort_t;
 
+/* A list: its sorts (the first is the default; ends with a NULL name),
+ * its columns, and where the sort key and the total are among them.
+ * Its statements take the filters, then cursor key, cursor id, rows to
+ * fetch and, for offset lists (total_col >= 0), the offset. */
 typedef struct {
-    long limit;
-    long offset;               /* -1 on a cursor list */
-    const char *sort, *order;
-    const char *after_key;     /* from the cursor, or NULL */
-    const char *after_id;
-    const char *fetch;         /* limit + 1, as text: one more tells has_more */
-    const char *offset_text;
-} mp_page_t;
+    const mp_sort_t *sorts;
+    const mp_col_t *cols;
+    int ncols;
+    int key_col;
+    int total_col;             /* -1: a cursor-only list without total */
+} mp_list_t;
 
-/* Reads sort (one of sorts, which ends with a NULL name), order, limit,
- * offset (when offset_allowed) and cursor; returns the statement to run,
- * or NULL when a parameter was bad (the errors are recorded). */
-const mp_stmt_t *mp_page_parse(mp_req_t *req, const mp_sort_t *sorts,
-                               int offset_allowed, mp_page_t *page);
-/* Runs a list statement whose argument offset_arg is the offset and whose
- * column total_col is the total; *total is right even for an offset past
- * the end, where no row carries it. */
-mp_db_status_t mp_page_fetch(mp_req_t *req, const mp_page_t *page,
-                             const mp_stmt_t *stmt, const char **args,
-                             int offset_arg, int total_col, mp_rows_t **rows,
-                             long long *total);
-/* The pagination object of a fetched page.  id_col and key_col name the
- * columns holding the row id and the sort key; total_col the total
- * (offset lists only, -1 for none). */
-json_t *mp_page_result(mp_req_t *req, const mp_page_t *page,
-                       const mp_rows_t *rows, int id_col, int key_col,
-                       long long total);
-/* Parses the {id} path segment: 1 when valid, else 0 (a 422 was sent). */
-int mp_path_id(mp_req_t *req, int *done);
+/* Validates limit, offset, cursor, sort and order on top of the filters
+ * the handler has read (their errors already recorded), runs the page
+ * and answers with data and pagination. */
+int mp_list_respond(mp_req_t *req, const mp_list_t *list,
+                    const char *const *filters, int nfilters);
+
+/* The one row of stmt (which takes the id) for the {id} path segment.
+ * Returns 1 with *one set, or 0 when the answer was sent already: 422 for
+ * an id that is not a positive integer, 404 naming `what`, 503/500. */
+int mp_fetch_by_id(mp_req_t *req, const mp_stmt_t *stmt, const char *what,
+                   mp_rows_t **one);
 
 #endif

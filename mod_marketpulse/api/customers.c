@@ -37,37 +37,17 @@ static const mp_col_t one_cols[] = {
     {"last_purchase", MP_COL_STRING}
 };
 
+static const mp_list_t list = {
+    sorts, list_cols, MP_NCOLS(list_cols), COL_SORT_KEY, COL_TOTAL
+};
+
 int mp_api_customers(mp_req_t *req)
 {
-    request_rec *r = req->r;
-    const char *segment, *country, *args[6];
-    const mp_stmt_t *stmt;
-    mp_page_t page;
-    mp_rows_t *rows;
-    mp_db_status_t st;
-    long long total;
+    const char *filters[2];
 
-    mp_param_enum(req->params, "segment", segments, NULL, &segment);
-    mp_param_country(req->params, "country", &country);
-    stmt = mp_page_parse(req, sorts, 1, &page);
-    if (stmt == NULL) {
-        return mp_respond_invalid(r, req->params);
-    }
-    args[0] = segment;
-    args[1] = country;
-    args[2] = page.after_key;
-    args[3] = page.after_id;
-    args[4] = page.fetch;
-    args[5] = page.offset_text;
-    st = mp_page_fetch(req, &page, stmt, args, 5, COL_TOTAL, &rows,
-                       &total);
-    if (st != MP_DB_OK) {
-        return mp_respond_db_error(r, st);
-    }
-    return mp_respond_data(r, mp_json_rows(rows, (int)page.limit, list_cols,
-                                           MP_NCOLS(list_cols)),
-                           mp_page_result(req, &page, rows, 0, COL_SORT_KEY,
-                                          total));
+    mp_param_enum(req->params, "segment", segments, NULL, &filters[0]);
+    mp_param_country(req->params, "country", &filters[1]);
+    return mp_list_respond(req, &list, filters, 2);
 }
 
 int mp_api_customer(mp_req_t *req)
@@ -77,21 +57,13 @@ int mp_api_customer(mp_req_t *req)
     mp_rows_t *one, *latest;
     mp_db_status_t st;
     json_t *obj, *tx;
-    int done;
 
-    if (!mp_path_id(req, &done)) {
+    if (!mp_fetch_by_id(req, &mp_q_customer_by_id, "customer", &one)) {
         return OK;
     }
-    st = mp_db_select(r, &mp_q_customer_by_id, &req->id, &one);
-    if (st == MP_DB_OK && one->nrows == 0) {
-        return mp_respond_error(r, HTTP_NOT_FOUND, apr_psprintf(r->pool,
-                                "No customer has id %s.", req->id), NULL);
-    }
-    if (st == MP_DB_OK) {
-        args[3] = req->id;     /* the transactions list, by customer */
-        args[7] = "10";
-        st = mp_db_select(r, &mp_q_transactions_list, args, &latest);
-    }
+    args[3] = req->id;         /* the transactions list, by customer */
+    args[7] = "10";
+    st = mp_db_select(r, &mp_q_transactions_list, args, &latest);
     if (st != MP_DB_OK) {
         return mp_respond_db_error(r, st);
     }

@@ -6,6 +6,14 @@
 
 #include "api.h"
 
+typedef struct {
+    long limit;
+    long offset;               /* -1 on a cursor list */
+    const char *sort, *order;
+    const char *after_key;     /* from the cursor, or NULL */
+    const char *after_id;
+} page_t;
+
 static const char *const orders[] = {"asc", "desc", NULL};
 
 static const mp_sort_t *find_sort(const mp_sort_t *sorts, const char *name)
@@ -19,7 +27,7 @@ static const mp_sort_t *find_sort(const mp_sort_t *sorts, const char *name)
 }
 
 static void read_cursor(mp_req_t *req, const mp_sort_t *sort,
-                        const char *order, mp_page_t *page)
+                        const char *order, page_t *page)
 {
     mp_params_t *ps = req->params;
     const char *text;
@@ -48,8 +56,8 @@ static void read_cursor(mp_req_t *req, const mp_sort_t *sort,
     }
 }
 
-const mp_stmt_t *mp_page_parse(mp_req_t *req, const mp_sort_t *sorts,
-                               int offset_allowed, mp_page_t *page)
+static const mp_stmt_t *page_parse(mp_req_t *req, const mp_sort_t *sorts,
+                                   int offset_allowed, page_t *page)
 {
     mp_params_t *ps = req->params;
     const char **names = apr_palloc(req->r->pool, sizeof(char *) * 16);
@@ -78,16 +86,15 @@ const mp_stmt_t *mp_page_parse(mp_req_t *req, const mp_sort_t *sorts,
     if (page->after_key && given_offset) {
         mp_params_fail(ps, "offset", "cannot be combined with cursor");
     }
-    if (!offset_allowed && page->offset >= 0) {
+    if (!offset_allowed) {
         page->offset = -1;       /* cursor lists: no offset, no total */
-        page->offset_text = "0";
     }
     page->sort = sort->name;
     page->order = order;
-    page->fetch = apr_ltoa(req->r->pool, page->limit + 1);
-    if (page->offset_text == NULL) {
-        page->offset_text = apr_ltoa(req->r->pool,
-                                     page->offset > 0 ? page->offset : 0);
+    if (strcmp(order, sort->default_order) != 0
+        && (strcmp(order, "asc") == 0 ? sort->asc : sort->desc) == NULL) {
+        mp_params_fail(ps, "order", apr_pstrcat(req->r->pool, "must be ",
+                                                sort->default_order, NULL));
     }
     if (!mp_params_ok(ps)) {
         return NULL;
@@ -95,10 +102,12 @@ const mp_stmt_t *mp_page_parse(mp_req_t *req, const mp_sort_t *sorts,
     return strcmp(order, "asc") == 0 ? sort->asc : sort->desc;
 }
 
-mp_db_status_t mp_page_fetch(mp_req_t *req, const mp_page_t *page,
-                             const mp_stmt_t *stmt, const char **args,
-                             int offset_arg, int total_col, mp_rows_t **rows,
-                             long long *total)
+/* Runs a list statement; *total is right even for an offset past the
+ * end, where no row carries it. */
+static mp_db_status_t page_fetch(mp_req_t *req, const page_t *page,
+                                 const mp_stmt_t *stmt, const char **args,
+                                 int offset_arg, int total_col,
+                                 mp_rows_t **rows, long long *total)
 {
     mp_db_status_t st = mp_db_select(req->r, stmt, args, rows);
 
@@ -118,9 +127,9 @@ mp_db_status_t mp_page_fetch(mp_req_t *req, const mp_page_t *page,
     return st;
 }
 
-json_t *mp_page_result(mp_req_t *req, const mp_page_t *page,
-                       const mp_rows_t *rows, int id_col, int key_col,
-                       long long total)
+static json_t *page_result(mp_req_t *req, const page_t *page,
+                           const mp_rows_t *rows, int id_col, int key_col,
+                           long long total)
 {
     int has_more = rows->nrows > page->limit;
     const char *next = NULL;
@@ -138,14 +147,65 @@ json_t *mp_page_result(mp_req_t *req, const mp_page_t *page,
     return mp_pagination(page->limit, page->offset, total, next, has_more);
 }
 
-int mp_path_id(mp_req_t *req, int *done)
+int mp_list_respond(mp_req_t *req, const mp_list_t *list,
+                    const char *const *filters, int nfilters)
 {
-    *done = 0;
-    if (mp_id_valid(req->id)) {
-        return 1;
+    int with_offset = list->total_col >= 0;
+    const char **args = apr_palloc(req->r->pool,
+                                   sizeof(char *) * (size_t)(nfilters + 4));
+    const mp_stmt_t *stmt;
+    page_t page;
+    mp_rows_t *rows;
+    mp_db_status_t st;
+    long long total = 0;
+    int n = nfilters;
+
+    stmt = page_parse(req, list->sorts, with_offset, &page);
+    if (stmt == NULL) {
+        return mp_respond_invalid(req->r, req->params);
     }
-    mp_params_fail(req->params, "id", "must be a positive integer id");
-    mp_respond_invalid(req->r, req->params);
-    *done = 1;
-    return 0;
+    memcpy(args, filters, sizeof(char *) * (size_t)nfilters);
+    args[n++] = page.after_key;
+    args[n++] = page.after_id;
+    /* one row more than the page tells whether there is a next one */
+    args[n++] = apr_ltoa(req->r->pool, page.limit + 1);
+    if (with_offset) {
+        args[n] = apr_ltoa(req->r->pool, page.offset > 0 ? page.offset : 0);
+        st = page_fetch(req, &page, stmt, args, n, list->total_col, &rows,
+                        &total);
+    }
+    else {
+        st = mp_db_select(req->r, stmt, args, &rows);
+    }
+    if (st != MP_DB_OK) {
+        return mp_respond_db_error(req->r, st);
+    }
+    return mp_respond_data(req->r, mp_json_rows(rows, (int)page.limit,
+                                                list->cols, list->ncols),
+                           page_result(req, &page, rows, 0, list->key_col,
+                                       total));
+}
+
+int mp_fetch_by_id(mp_req_t *req, const mp_stmt_t *stmt, const char *what,
+                   mp_rows_t **one)
+{
+    request_rec *r = req->r;
+    mp_db_status_t st;
+
+    if (!mp_id_valid(req->id)) {
+        mp_params_fail(req->params, "id", "must be a positive integer id");
+        mp_respond_invalid(r, req->params);
+        return 0;
+    }
+    st = mp_db_select(r, stmt, &req->id, one);
+    if (st != MP_DB_OK) {
+        mp_respond_db_error(r, st);
+        return 0;
+    }
+    if ((*one)->nrows == 0) {
+        mp_respond_error(r, HTTP_NOT_FOUND, apr_psprintf(r->pool,
+                         "No %s has id %s.", what, req->id), NULL);
+        return 0;
+    }
+    return 1;
 }

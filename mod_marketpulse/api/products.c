@@ -38,35 +38,16 @@ static const mp_col_t daily_cols[] = {
     {"transaction_count", MP_COL_INTEGER}, {"units_sold", MP_COL_INTEGER}
 };
 
+static const mp_list_t list = {
+    sorts, list_cols, MP_NCOLS(list_cols), COL_SORT_KEY, COL_TOTAL
+};
+
 int mp_api_products(mp_req_t *req)
 {
-    request_rec *r = req->r;
-    const char *category, *args[5];
-    const mp_stmt_t *stmt;
-    mp_page_t page;
-    mp_rows_t *rows;
-    mp_db_status_t st;
-    long long total;
+    const char *category;
 
     mp_param_text(req->params, "category", 100, &category);
-    stmt = mp_page_parse(req, sorts, 1, &page);
-    if (stmt == NULL) {
-        return mp_respond_invalid(r, req->params);
-    }
-    args[0] = category;
-    args[1] = page.after_key;
-    args[2] = page.after_id;
-    args[3] = page.fetch;
-    args[4] = page.offset_text;
-    st = mp_page_fetch(req, &page, stmt, args, 4, COL_TOTAL, &rows,
-                       &total);
-    if (st != MP_DB_OK) {
-        return mp_respond_db_error(r, st);
-    }
-    return mp_respond_data(r, mp_json_rows(rows, (int)page.limit, list_cols,
-                                           MP_NCOLS(list_cols)),
-                           mp_page_result(req, &page, rows, 0, COL_SORT_KEY,
-                                          total));
+    return mp_list_respond(req, &list, &category, 1);
 }
 
 int mp_api_product(mp_req_t *req)
@@ -76,19 +57,11 @@ int mp_api_product(mp_req_t *req)
     mp_rows_t *one, *win, *daily;
     mp_db_status_t st;
     json_t *obj, *days;
-    int done;
 
-    if (!mp_path_id(req, &done)) {
+    if (!mp_fetch_by_id(req, &mp_q_product_by_id, "product", &one)) {
         return OK;
     }
-    st = mp_db_select(r, &mp_q_product_by_id, &req->id, &one);
-    if (st == MP_DB_OK && one->nrows == 0) {
-        return mp_respond_error(r, HTTP_NOT_FOUND, apr_psprintf(r->pool,
-                                "No product has id %s.", req->id), NULL);
-    }
-    if (st == MP_DB_OK) {
-        st = mp_db_select(r, &mp_q_window, window, &win);
-    }
+    st = mp_db_select(r, &mp_q_window, window, &win);
     if (st == MP_DB_OK) {
         /* the last 30 days end on the latest day of the whole dataset */
         const char *args[3] = { mp_cell(win, 0, 1), DETAIL_DAYS, req->id };

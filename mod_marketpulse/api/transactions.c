@@ -26,35 +26,20 @@ json_t *mp_api_transaction_rows(const mp_rows_t *rows, int max_rows)
     return mp_json_rows(rows, max_rows, cols, MP_NCOLS(cols));
 }
 
+static const mp_list_t list = {
+    sorts, cols, MP_NCOLS(cols), COL_SORT_KEY, -1
+};
+
 int mp_api_transactions(mp_req_t *req)
 {
-    request_rec *r = req->r;
     mp_params_t *ps = req->params;
-    const char *args[8];
-    mp_page_t page;
-    mp_rows_t *rows;
-    mp_db_status_t st;
+    const char *filters[5];
 
-    mp_param_date(ps, "from", &args[0]);
-    mp_param_date(ps, "to", &args[1]);
-    mp_params_check_window(ps, args[0], args[1]);
-    mp_param_enum(ps, "status", statuses, NULL, &args[2]);
-    mp_param_id(ps, "customer_id", &args[3]);
-    mp_param_id(ps, "product_id", &args[4]);
-    if (mp_page_parse(req, sorts, 0, &page) == NULL && mp_params_ok(ps)) {
-        mp_params_fail(ps, "order", "must be desc: newest first");
-    }
-    if (!mp_params_ok(ps)) {
-        return mp_respond_invalid(r, ps);
-    }
-    args[5] = page.after_key;
-    args[6] = page.after_id;
-    args[7] = page.fetch;
-    st = mp_db_select(r, &mp_q_transactions_list, args, &rows);
-    if (st != MP_DB_OK) {
-        return mp_respond_db_error(r, st);
-    }
-    return mp_respond_data(r, mp_api_transaction_rows(rows, (int)page.limit),
-                           mp_page_result(req, &page, rows, 0, COL_SORT_KEY,
-                                          -1));
+    mp_param_date(ps, "from", &filters[0]);
+    mp_param_date(ps, "to", &filters[1]);
+    mp_params_check_window(ps, filters[0], filters[1]);
+    mp_param_enum(ps, "status", statuses, NULL, &filters[2]);
+    mp_param_id(ps, "customer_id", &filters[3]);
+    mp_param_id(ps, "product_id", &filters[4]);
+    return mp_list_respond(req, &list, filters, 5);
 }
