@@ -78,7 +78,7 @@ pg_home() {
         tmp=$(mktemp -d "${TMPDIR:-/tmp}/marketpulse-pg.XXXXXX")
         chmod 755 "$tmp"
         ln -s "$tmp" "$PG"
-        say "run directory not reachable by $(pg_user); cluster in $tmp"
+        say "run directory not reachable by $(pg_user); cluster in $tmp" >&2
     fi
     echo "$PG"
 }
