@@ -67,9 +67,11 @@ as_pg() {
 # The data directory and every parent must be reachable by that user; a
 # run directory below a private home (/root) is not, so the cluster then
 # lives in a private temporary directory linked from the run directory.
+# Prints the cluster's real directory: the postgres user gets this path,
+# never one through the run directory's link.
 pg_home() {
     if [ -L "$PG" ] || [ -d "$PG/data" ]; then
-        echo "$PG"
+        readlink -f "$PG"
         return
     fi
     mkdir -p "$PG"
@@ -80,7 +82,7 @@ pg_home() {
         ln -s "$tmp" "$PG"
         say "run directory not reachable by $(pg_user); cluster in $tmp" >&2
     fi
-    echo "$PG"
+    readlink -f "$PG"
 }
 
 pg_password() { cat "$RUN/db-password"; }
@@ -140,8 +142,9 @@ SQL
 
 db_stop() {
     [ -d "$PG/data" ] || return 0
-    if as_pg "$PG_BIN/pg_ctl" -D "$PG/data" status >/dev/null 2>&1; then
-        as_pg "$PG_BIN/pg_ctl" -D "$PG/data" -m fast -w stop >/dev/null
+    data=$(readlink -f "$PG")/data
+    if as_pg "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+        as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null
         say "PostgreSQL stopped"
     fi
 }
@@ -224,7 +227,7 @@ httpd_start() {
 httpd_stop() { stop_pidfile "$HTTPD/httpd.pid" "httpd ($HTTPD_NAME)"; }
 
 status() {
-    if [ -d "$PG/data" ] && as_pg "$PG_BIN/pg_ctl" -D "$PG/data" status >/dev/null 2>&1; then
+    if [ -d "$PG/data" ] && as_pg "$PG_BIN/pg_ctl" -D "$(readlink -f "$PG")/data" status >/dev/null 2>&1; then
         say "PostgreSQL: running on $PG_PORT"
     else
         say "PostgreSQL: stopped"
