@@ -29,19 +29,33 @@ static int answer_unrouted(request_rec *r, mp_route_result_t res,
                             r->method, m->allow), NULL);
 }
 
+/* The API path of r, or NULL when the request is not ours. */
+static const char *api_path(request_rec *r, const mp_dir_conf_t **dc)
+{
+    *dc = ap_get_module_config(r->per_dir_config, &marketpulse_module);
+    if ((*dc)->enabled != 1 || (*dc)->base == NULL) {
+        return NULL;
+    }
+    return mp_route_path(r->pool, (*dc)->base, r->uri);
+}
+
+int mp_map_to_storage(request_rec *r)
+{
+    const mp_dir_conf_t *dc;
+
+    /* Our URLs name no files: skip core's directory walk, its stat()s
+     * and .htaccess lookups under the DocumentRoot. */
+    return api_path(r, &dc) ? OK : DECLINED;
+}
+
 int mp_handler(request_rec *r)
 {
-    const mp_dir_conf_t *dc = ap_get_module_config(r->per_dir_config,
-                                                   &marketpulse_module);
-    const char *path;
+    const mp_dir_conf_t *dc;
+    const char *path = api_path(r, &dc);
     mp_route_match_t m;
     mp_route_result_t res;
     mp_req_t req;
 
-    if (dc->enabled != 1 || dc->base == NULL) {
-        return DECLINED;
-    }
-    path = mp_route_path(r->pool, dc->base, r->uri);
     if (path == NULL) {
         return DECLINED;
     }

@@ -5,5 +5,6 @@
 #include "httpd.h"
 
 int mp_handler(request_rec *r);
+int mp_map_to_storage(request_rec *r);
 
 #endif

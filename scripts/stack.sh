@@ -58,7 +58,8 @@ pg_user() {
 
 as_pg() {
     if [ "$(id -u)" -eq 0 ]; then
-        runuser -u "$(pg_user)" -- "$@"
+        # from /: the caller's directory may be closed to that user
+        (cd / && runuser -u "$(pg_user)" -- "$@")
     else
         "$@"
     fi
