@@ -29,6 +29,7 @@ static void mp_register_hooks(apr_pool_t *p)
     (void)p;
     ap_hook_post_config(mp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(mp_child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(mp_translate_name, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_map_to_storage(mp_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(mp_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

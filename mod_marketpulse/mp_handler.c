@@ -39,13 +39,27 @@ static const char *api_path(request_rec *r, const mp_dir_conf_t **dc)
     return mp_route_path(r->pool, (*dc)->base, r->uri);
 }
 
-int mp_map_to_storage(request_rec *r)
+#define NOTE_OURS "mp-api"
+
+/* httpd resets per_dir_config to the server defaults before
+ * map_to_storage, so the request is recognized here, after the first
+ * location walk, and marked. */
+int mp_translate_name(request_rec *r)
 {
     const mp_dir_conf_t *dc;
 
+    if (api_path(r, &dc)) {
+        apr_table_setn(r->notes, NOTE_OURS, "1");
+    }
+    return DECLINED;
+}
+
+int mp_map_to_storage(request_rec *r)
+{
     /* Our URLs name no files: skip core's directory walk, its stat()s
-     * and .htaccess lookups under the DocumentRoot. */
-    return api_path(r, &dc) ? OK : DECLINED;
+     * and .htaccess lookups under the DocumentRoot (which the children
+     * may not even be able to reach). */
+    return apr_table_get(r->notes, NOTE_OURS) ? OK : DECLINED;
 }
 
 int mp_handler(request_rec *r)

@@ -5,6 +5,7 @@
 #include "httpd.h"
 
 int mp_handler(request_rec *r);
+int mp_translate_name(request_rec *r);
 int mp_map_to_storage(request_rec *r);
 
 #endif
