@@ -87,5 +87,8 @@ int mp_handler(request_rec *r)
     req.conf = dc;
     req.id = m.param;
     req.params = mp_params_parse(r->pool, r->args);
+    if (req.params->malformed) {
+        return mp_respond_invalid(r, req.params);
+    }
     return m.route->fn(&req);
 }

@@ -181,7 +181,7 @@ int mp_date_valid(const char *t)
     m = atoi(t + 5);
     d = atoi(t + 8);
     leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (y < 1 || m < 1 || m > 12 || d < 1) return 0;
+    if (y < MP_MIN_YEAR || m < 1 || m > 12 || d < 1) return 0;
     return d <= mdays[m - 1] + (m == 2 && leap);
 }
 
@@ -194,7 +194,8 @@ int mp_param_date(mp_params_t *ps, const char *name, const char **out)
     if (bad) return -1;
     if (v == NULL) return 0;
     if (!mp_date_valid(v)) {
-        mp_params_fail(ps, name, "must be a date as YYYY-MM-DD");
+        mp_params_fail(ps, name, "must be a date as YYYY-MM-DD, from "
+                       "1900-01-01 to 9999-12-31");
         return -1;
     }
     *out = v;
@@ -282,6 +283,17 @@ int mp_param_country(mp_params_t *ps, const char *name, const char **out)
     return 1;
 }
 
+/* Code points of valid UTF-8: the bytes that do not continue one. */
+static size_t utf8_length(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++) {
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    }
+    return n;
+}
+
 int mp_param_text(mp_params_t *ps, const char *name, size_t max_len,
                   const char **out)
 {
@@ -291,7 +303,7 @@ int mp_param_text(mp_params_t *ps, const char *name, size_t max_len,
     *out = NULL;
     if (bad) return -1;
     if (v == NULL) return 0;
-    if (*v == '\0' || strlen(v) > max_len) {
+    if (*v == '\0' || utf8_length(v) > max_len) {
         mp_params_fail(ps, name, apr_psprintf(ps->pool,
                        "must be 1 to %lu characters", (unsigned long)max_len));
         return -1;

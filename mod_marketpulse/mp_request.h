@@ -50,7 +50,9 @@ int mp_param_text(mp_params_t *ps, const char *name, size_t max_len,
 
 /* A positive 64-bit id written as plain decimal digits. */
 int mp_id_valid(const char *text);
-/* YYYY-MM-DD naming a real calendar day. */
+/* YYYY-MM-DD naming a real calendar day from MP_MIN_YEAR on: windows and
+ * trends count back from dates, and must not reach years before 1. */
+#define MP_MIN_YEAR 1900
 int mp_date_valid(const char *text);
 /* Records an error on `from` when both are given and from is after to. */
 void mp_params_check_window(mp_params_t *ps, const char *from,

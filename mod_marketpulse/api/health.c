@@ -17,7 +17,8 @@ static const char *db_state(mp_db_status_t st)
     case MP_DB_OK:      return "up";
     case MP_DB_BUSY:    return "busy";
     case MP_DB_TIMEOUT: return "timeout";
-    default:            return "down";
+    case MP_DB_UNAVAILABLE: return "down";
+    default:            return "error";
     }
 }
 
@@ -27,7 +28,7 @@ int mp_api_ready(mp_req_t *req)
     apr_time_t start = apr_time_now();
     mp_rows_t *rows;
     mp_db_status_t st = mp_db_select(r, &mp_q_ping, NULL, &rows);
-    long ms = (long)apr_time_as_msec(apr_time_now() - start);
+    json_int_t ms = (json_int_t)apr_time_as_msec(apr_time_now() - start);
     apr_array_header_t *down;
     mp_field_error_t *e;
 
@@ -35,7 +36,7 @@ int mp_api_ready(mp_req_t *req)
         /* Redis joins the checks with the cache (issue 4); until then the
          * module uses no Redis and says so rather than pretending. */
         return mp_respond_data(r, json_pack(
-            "{s:s, s:{s:{s:s, s:i}, s:{s:s}}}", "status", "ready",
+            "{s:s, s:{s:{s:s, s:I}, s:{s:s}}}", "status", "ready",
             "components", "database", "status", "up", "latency_ms", ms,
             "cache", "status", "not_configured"), NULL);
     }

@@ -14,7 +14,7 @@ typedef struct {
     const char *after_id;
 } page_t;
 
-static const char *const orders[] = {"asc", "desc", NULL};
+static const char *const both_orders[] = {"asc", "desc", NULL};
 
 static const mp_sort_t *find_sort(const mp_sort_t *sorts, const char *name)
 {
@@ -33,7 +33,11 @@ static void read_cursor(mp_req_t *req, const mp_sort_t *sort,
     const char *text;
     mp_cursor_t c;
 
-    if (mp_param_text(ps, "cursor", MP_CURSOR_MAX_LEN, &text) <= 0) {
+    switch (mp_param_text(ps, "cursor", MP_CURSOR_MAX_LEN, &text)) {
+    case 0:
+        return;
+    case -1:
+        ps->bad_cursor = 1;     /* empty, too long or repeated: still 400 */
         return;
     }
     if (!mp_cursor_decode(req->r->pool, text, &c)) {
@@ -72,7 +76,14 @@ static const mp_stmt_t *page_parse(mp_req_t *req, const mp_sort_t *sorts,
     names[n] = NULL;
     mp_param_enum(ps, "sort", names, sorts[0].name, &name);
     sort = find_sort(sorts, name);
-    mp_param_enum(ps, "order", orders, sort->default_order, &order);
+    if (sort->asc && sort->desc) {
+        mp_param_enum(ps, "order", both_orders, sort->default_order, &order);
+    }
+    else {
+        const char *only[2] = { sort->default_order, NULL };
+
+        mp_param_enum(ps, "order", only, sort->default_order, &order);
+    }
     mp_param_int(ps, "limit", mp_conf_page_size(req->conf), 1,
                  mp_conf_max_page_size(req->conf), &page->limit);
     if (offset_allowed) {
@@ -91,11 +102,6 @@ static const mp_stmt_t *page_parse(mp_req_t *req, const mp_sort_t *sorts,
     }
     page->sort = sort->name;
     page->order = order;
-    if (strcmp(order, sort->default_order) != 0
-        && (strcmp(order, "asc") == 0 ? sort->asc : sort->desc) == NULL) {
-        mp_params_fail(ps, "order", apr_pstrcat(req->r->pool, "must be ",
-                                                sort->default_order, NULL));
-    }
     if (!mp_params_ok(ps)) {
         return NULL;
     }

@@ -3,15 +3,22 @@
 #include "queries.h"
 
 /* ($1 from, $2 to, $3 day|week|month, $4 most periods) -> the latest $4
- * periods in order; the last column is the first day they cover. */
+ * periods in order; the last column is the first day they cover.  The
+ * series starts no more than $4 periods before `to`, so a window of
+ * centuries costs what a window of $4 periods does. */
 const mp_stmt_t mp_q_revenue_series = {
     "revenue_series",
-    "WITH periods AS ("
+    "WITH bounds AS ("
+    "  SELECT greatest($1::date,"
+    "                  (date_trunc($3::text, $2::date::timestamp)"
+    "                   - ($4::int - 1) * ('1 ' || $3::text)::interval)::date)"
+    "           AS first_day),"
+    " periods AS ("
     "  SELECT p::date AS start"
-    "    FROM generate_series(date_trunc($3::text, $1::date::timestamp),"
+    "    FROM bounds,"
+    "         generate_series(date_trunc($3::text, first_day::timestamp),"
     "                         date_trunc($3::text, $2::date::timestamp),"
-    "                         ('1 ' || $3::text)::interval) p"
-    "   ORDER BY p DESC LIMIT $4::int),"
+    "                         ('1 ' || $3::text)::interval) p),"
     " covered AS ("
     "  SELECT greatest($1::date, min(start)) AS first_day FROM periods),"
     " sold AS ("

@@ -3,7 +3,8 @@
 #include "queries.h"
 
 /* Without `to` the window ends on the latest day that has a transaction,
- * so a dataset that stopped last year still shows its last days. */
+ * so a dataset that stopped last year still shows its last days, but
+ * never before `from`: a window past the data is empty, not inverted. */
 const mp_stmt_t mp_q_window = {
     "window",
     "WITH bounds AS ("
@@ -11,8 +12,10 @@ const mp_stmt_t mp_q_window = {
     "         (max(transaction_date) AT TIME ZONE 'UTC')::date AS last_day"
     "    FROM transactions),"
     " ends AS ("
-    "  SELECT coalesce($2::date, last_day,"
-    "                  (now() AT TIME ZONE 'UTC')::date) AS to_day,"
+    "  SELECT coalesce($2::date,"
+    "                  greatest(coalesce(last_day,"
+    "                                    (now() AT TIME ZONE 'UTC')::date),"
+    "                           $1::date)) AS to_day,"
     "         first_day"
     "    FROM bounds)"
     " SELECT (CASE WHEN $1::date IS NOT NULL THEN $1::date"

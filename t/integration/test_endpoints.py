@@ -235,3 +235,22 @@ def test_client_request_id_is_echoed(api):
     r = api.get("/api/health", headers={"X-Request-ID": "bad id\twith spaces"})
     assert r.headers["X-Request-ID"] != "bad id\twith spaces"
     assert re.match(r"^[A-Za-z0-9@_=+.:-]+$", r.headers["X-Request-ID"])
+
+
+def test_window_past_the_data_is_empty_not_inverted(api):
+    body = data(api.get("/api/dashboard?from=2030-01-01"))
+    assert body["period"] == {"from": "2030-01-01", "to": "2030-01-01"}
+    assert body["total_transactions"] == 0 and body["top_products"] == []
+    assert [d["date"] for d in body["daily_trend"]][-1] == "2030-01-01"
+
+
+def test_revenue_over_centuries_costs_only_the_periods_shown(api):
+    r = api.get("/api/revenue?from=1900-01-01&to=9999-12-31&limit=3", timeout=5)
+    body = data(r)
+    assert [p["date"] for p in body["series"]] == \
+        ["9999-12-29", "9999-12-30", "9999-12-31"]
+    assert r.elapsed.total_seconds() < 2
+    body = data(api.get("/api/revenue?from=1900-01-01&to=2025-11-20"
+                        "&granularity=month&limit=2"))
+    assert [p["date"] for p in body["series"]] == ["2025-10-01", "2025-11-01"]
+    assert body["period"]["from"] == "2025-10-01"

@@ -132,3 +132,33 @@ def test_hostile_text_is_answered_not_crashed(api):
         r = api.get("/api/products?" + q)
         assert r.status_code in (200, 422), r.text
     assert api.get("/api/products?limit=1").status_code == 200
+
+
+def test_empty_or_oversized_cursor_is_400(api):
+    error(api.get("/api/customers?cursor="), 400, "BAD_REQUEST")
+    error(api.get("/api/transactions?cursor=" + "A" * 2000), 400, "BAD_REQUEST")
+
+
+def test_malformed_query_string_is_400_on_detail_endpoints(api):
+    for target in ("/api/customers/5?x=%ZZ", "/api/products/5?y=%C3",
+                   "/api/health?z=%00"):
+        status, body = raw_get(api, target)
+        assert status == 400, (target, body)
+
+
+def test_dates_before_1900_are_422(api):
+    body = error(api.get("/api/dashboard?from=0001-01-01&to=0001-01-02"),
+                 422, "VALIDATION_ERROR")
+    assert sorted(d["field"] for d in body["details"]) == ["from", "to"]
+
+
+def test_transactions_offer_only_newest_first(api):
+    body = error(api.get("/api/transactions?order=asc"), 422, "VALIDATION_ERROR")
+    assert body["details"] == [{"field": "order", "issue": "must be one of: desc"}]
+
+
+def test_text_limits_count_characters(api):
+    assert api.get("/api/products?category=" + "é" * 100).status_code == 200
+    body = error(api.get("/api/products?category=" + "é" * 101), 422,
+                 "VALIDATION_ERROR")
+    assert body["details"][0]["field"] == "category"

@@ -96,6 +96,8 @@ static void test_dates_are_real_calendar_days(void **state)
     assert_false(mp_date_valid("2025-1-01"));
     assert_false(mp_date_valid("20251120"));
     assert_false(mp_date_valid("0000-01-01"));
+    assert_false(mp_date_valid("1899-12-31"));
+    assert_true(mp_date_valid("1900-01-01"));
 }
 
 static void test_window_order_checked(void **state)
