@@ -72,3 +72,27 @@ def test_module_off_in_a_sublocation(stack):
         assert h.get("/api/dashboard").status_code == 200
     finally:
         h.stop()
+
+
+def test_install_snippet_passes_configtest(stack, tmp_path):
+    """conf/marketpulse.conf, as an operator would include it into a
+    minimal Apache (the module path pointed at this build)."""
+    from conftest import ROOT
+    with open(os.path.join(ROOT, "conf", "marketpulse.conf")) as f:
+        snippet = f.read().replace("/usr/lib/apache2/modules/mod_marketpulse.so",
+                                   os.path.join(ROOT, "mod_marketpulse.so"))
+    (tmp_path / "marketpulse.conf").write_text(snippet)
+    (tmp_path / "httpd.conf").write_text("""
+ServerRoot "%(d)s"
+Listen 127.0.0.1:1
+PidFile "%(d)s/httpd.pid"
+ErrorLog "%(d)s/error.log"
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule filter_module /usr/lib/apache2/modules/mod_filter.so
+LoadModule deflate_module /usr/lib/apache2/modules/mod_deflate.so
+Include "%(d)s/marketpulse.conf"
+""" % {"d": tmp_path})
+    r = subprocess.run(["/usr/sbin/apache2", "-t", "-f", str(tmp_path / "httpd.conf")],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
