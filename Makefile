@@ -18,7 +18,7 @@ GENERATED = $(SRCDIR)/mp_openapi_doc.c
 ALL_SRC   = $(filter-out $(GENERATED),$(SOURCES)) $(GENERATED)
 HEADERS   = $(wildcard $(SRCDIR)/*.h) $(wildcard $(SRCDIR)/*/*.h)
 PG_INC   := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-LIBS      = -lpq -ljansson
+LIBS      = -lpq -ljansson -lhiredis
 
 .PHONY: all install run stop test unit integration bench clean deps
 

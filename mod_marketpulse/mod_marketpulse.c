@@ -5,21 +5,33 @@
 #include "http_config.h"
 #include "http_request.h"
 
+#include "mp_cache.h"
 #include "mp_config.h"
 #include "mp_db.h"
 #include "mp_handler.h"
 
-static int mp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                          apr_pool_t *ptemp, server_rec *s)
+static int mp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                         apr_pool_t *ptemp)
 {
     (void)plog;
     (void)ptemp;
-    return mp_db_post_config(pconf, s);
+    mp_cache_pre_config(pconf);
+    return OK;
+}
+
+static int mp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    int rv = mp_db_post_config(pconf, s);
+
+    (void)plog;
+    return rv != OK ? rv : mp_cache_post_config(pconf, ptemp, s);
 }
 
 static void mp_child_init(apr_pool_t *p, server_rec *s)
 {
     mp_db_child_init(p, s);
+    mp_cache_child_init(p, s);
 }
 
 static void mp_register_hooks(apr_pool_t *p)
@@ -27,6 +39,7 @@ static void mp_register_hooks(apr_pool_t *p)
     static const char *const after_dbd[] = {"mod_dbd.c", NULL};
 
     (void)p;
+    ap_hook_pre_config(mp_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(mp_child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_translate_name(mp_translate_name, NULL, NULL, APR_HOOK_FIRST);

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <strings.h>
 
+#include <string.h>
+
 #include "apr_strings.h"
 #include "http_log.h"
 
@@ -27,6 +29,10 @@ int mp_parse_bounded_int(const char *text, long min, long max, long *out)
     return 1;
 }
 
+const char *const mp_cache_endpoint_names[MP_CACHE_ENDPOINTS] = {
+    "dashboard", "revenue", "customers", "products", "transactions"
+};
+
 void *mp_create_dir_conf(apr_pool_t *p, char *dir)
 {
     mp_dir_conf_t *dc = apr_pcalloc(p, sizeof(*dc));
@@ -35,6 +41,12 @@ void *mp_create_dir_conf(apr_pool_t *p, char *dir)
     dc->enabled = MP_UNSET;
     dc->default_page_size = MP_UNSET;
     dc->max_page_size = MP_UNSET;
+    dc->cache = MP_UNSET;
+    dc->admin = MP_UNSET;
+    dc->ttl_default = MP_UNSET;
+    for (int i = 0; i < MP_CACHE_ENDPOINTS; i++) {
+        dc->ttl[i] = MP_UNSET;
+    }
     return dc;
 }
 
@@ -51,6 +63,12 @@ void *mp_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->base = add->enabled != MP_UNSET ? add->base : base->base;
     dc->default_page_size = MERGE_INT(default_page_size);
     dc->max_page_size = MERGE_INT(max_page_size);
+    dc->cache = MERGE_INT(cache);
+    dc->admin = MERGE_INT(admin);
+    dc->ttl_default = MERGE_INT(ttl_default);
+    for (int i = 0; i < MP_CACHE_ENDPOINTS; i++) {
+        dc->ttl[i] = MERGE_INT(ttl[i]);
+    }
     return dc;
 }
 
@@ -62,6 +80,8 @@ void *mp_create_srv_conf(apr_pool_t *p, server_rec *s)
     sc->stmt_timeout_ms = MP_UNSET;
     sc->db_wait_ms = MP_UNSET;
     sc->db_slots = MP_UNSET;
+    sc->redis_timeout_ms = MP_UNSET;
+    sc->cache_shm_size = MP_UNSET;
     return sc;
 }
 
@@ -73,6 +93,15 @@ void *mp_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->stmt_timeout_ms = MERGE_INT(stmt_timeout_ms);
     sc->db_wait_ms = MERGE_INT(db_wait_ms);
     sc->db_slots = MERGE_INT(db_slots);
+    sc->redis_host = add->redis_host ? add->redis_host : base->redis_host;
+    sc->redis_port = add->redis_host ? add->redis_port : base->redis_port;
+    sc->redis_password = add->redis_host ? add->redis_password
+                                         : base->redis_password;
+    sc->redis_db = add->redis_host ? add->redis_db : base->redis_db;
+    sc->redis_timeout_ms = MERGE_INT(redis_timeout_ms);
+    sc->cache_prefix = add->cache_prefix ? add->cache_prefix
+                                         : base->cache_prefix;
+    sc->cache_shm_size = MERGE_INT(cache_shm_size);
     return sc;
 }
 
@@ -109,6 +138,29 @@ int mp_conf_db_slots(const mp_srv_conf_t *sc)
     return value_or(sc->db_slots, MP_DEFAULT_DB_SLOTS);
 }
 
+int mp_conf_cache_ttl(const mp_dir_conf_t *dc, mp_cache_endpoint_t ep)
+{
+    if (ep < MP_CACHE_ENDPOINTS && dc->ttl[ep] != MP_UNSET) {
+        return dc->ttl[ep];
+    }
+    return value_or(dc->ttl_default, MP_DEFAULT_CACHE_TTL);
+}
+
+int mp_conf_redis_timeout_ms(const mp_srv_conf_t *sc)
+{
+    return value_or(sc->redis_timeout_ms, MP_DEFAULT_REDIS_TIMEOUT_MS);
+}
+
+const char *mp_conf_cache_prefix(const mp_srv_conf_t *sc)
+{
+    return sc->cache_prefix ? sc->cache_prefix : "mp:";
+}
+
+int mp_conf_cache_shm_size(const mp_srv_conf_t *sc)
+{
+    return value_or(sc->cache_shm_size, MP_DEFAULT_CACHE_SHM_SIZE);
+}
+
 static const char *bad_value(cmd_parms *cmd, const char *arg, const char *want)
 {
     return apr_psprintf(cmd->pool, "%s: invalid value '%s': %s",
@@ -136,6 +188,98 @@ static const char *set_enabled(cmd_parms *cmd, void *dconf, int flag)
     return NULL;
 }
 
+static const char *set_dir_flag(cmd_parms *cmd, void *dconf, int flag)
+{
+    *(int *)((char *)dconf + (size_t)cmd->info) = flag;
+    return NULL;
+}
+
+/* MarketPulseCacheTTL [endpoint] seconds */
+static const char *set_cache_ttl(cmd_parms *cmd, void *dconf,
+                                 const char *a1, const char *a2)
+{
+    mp_dir_conf_t *dc = dconf;
+    const char *secs = a2 ? a2 : a1;
+    int *slot = &dc->ttl_default;
+    long v;
+
+    if (a2) {
+        int i;
+
+        for (i = 0; i < MP_CACHE_ENDPOINTS; i++) {
+            if (strcmp(a1, mp_cache_endpoint_names[i]) == 0) {
+                break;
+            }
+        }
+        if (i == MP_CACHE_ENDPOINTS) {
+            return bad_value(cmd, a1, "the endpoint must be one of "
+                             "dashboard, revenue, customers, products, "
+                             "transactions");
+        }
+        slot = &dc->ttl[i];
+    }
+    if (!mp_parse_bounded_int(secs, 1, 86400, &v)) {
+        return bad_value(cmd, secs, "must be seconds from 1 to 86400");
+    }
+    *slot = (int)v;
+    return NULL;
+}
+
+/* MarketPulseRedis host:port [password=secret] [db=N] */
+static const char *set_redis(cmd_parms *cmd, void *dconf, const char *args)
+{
+    mp_srv_conf_t *sc = ap_get_module_config(cmd->server->module_config,
+                                             &marketpulse_module);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    char *word, *colon;
+    long v;
+
+    (void)dconf;
+    if (err) {
+        return err;
+    }
+    word = ap_getword_conf(cmd->pool, &args);
+    colon = strrchr(word, ':');
+    if (*word == '\0' || colon == NULL || colon == word
+        || !mp_parse_bounded_int(colon + 1, 1, 65535, &v)) {
+        return bad_value(cmd, word, "must be host:port");
+    }
+    sc->redis_host = apr_pstrmemdup(cmd->pool, word, (apr_size_t)(colon - word));
+    sc->redis_port = (int)v;
+    sc->redis_password = NULL;
+    sc->redis_db = 0;
+    while (*(word = ap_getword_conf(cmd->pool, &args)) != '\0') {
+        if (strncmp(word, "password=", 9) == 0 && word[9] != '\0') {
+            sc->redis_password = word + 9;
+        }
+        else if (strncmp(word, "db=", 3) == 0
+                 && mp_parse_bounded_int(word + 3, 0, 15, &v)) {
+            sc->redis_db = (int)v;
+        }
+        else {
+            /* never echo a password into the error message */
+            return bad_value(cmd, strncmp(word, "password", 8) == 0
+                                  ? "password=..." : word,
+                             "options are password=SECRET and db=0..15");
+        }
+    }
+    return NULL;
+}
+
+static const char *set_cache_prefix(cmd_parms *cmd, void *dconf,
+                                    const char *arg)
+{
+    mp_srv_conf_t *sc = ap_get_module_config(cmd->server->module_config,
+                                             &marketpulse_module);
+
+    (void)dconf;
+    if (*arg == '\0' || strlen(arg) > 64 || strpbrk(arg, " \t\r\n")) {
+        return bad_value(cmd, arg, "must be 1 to 64 characters, no spaces");
+    }
+    sc->cache_prefix = arg;
+    return NULL;
+}
+
 /* One parser for every bounded integer directive: the bounds sit in the
  * command table next to the directive, the field offset in cmd->info. */
 typedef struct {
@@ -154,6 +298,12 @@ static const int_range_t wait_range = {
 };
 static const int_range_t slots_range = {
     1, 100000, "must be a whole number from 1 to 100000"
+};
+static const int_range_t redis_timeout_range = {
+    1, 10000, "must be milliseconds from 1 to 10000"
+};
+static const int_range_t shm_size_range = {
+    65536, 1073741824, "must be bytes from 65536 to 1073741824"
 };
 
 typedef struct {
@@ -198,6 +348,12 @@ static const int_directive_t d_db_wait = {
 static const int_directive_t d_db_slots = {
     &slots_range, offsetof(mp_srv_conf_t, db_slots), 1
 };
+static const int_directive_t d_redis_timeout = {
+    &redis_timeout_range, offsetof(mp_srv_conf_t, redis_timeout_ms), 1
+};
+static const int_directive_t d_shm_size = {
+    &shm_size_range, offsetof(mp_srv_conf_t, cache_shm_size), 1
+};
 
 const command_rec mp_directives[] = {
     AP_INIT_FLAG("MarketPulse", set_enabled, NULL, ACCESS_CONF,
@@ -218,5 +374,24 @@ const command_rec mp_directives[] = {
                   (void *)&d_db_slots, RSRC_CONF,
                   "requests of one child holding a database connection at "
                   "once; set it to DBDMax"),
+    AP_INIT_FLAG("MarketPulseCache", set_dir_flag,
+                 (void *)offsetof(mp_dir_conf_t, cache), ACCESS_CONF,
+                 "On to cache successful reads (Redis, else shared memory)"),
+    AP_INIT_TAKE12("MarketPulseCacheTTL", set_cache_ttl, NULL, ACCESS_CONF,
+                   "[endpoint] seconds a cached answer lives"),
+    AP_INIT_FLAG("MarketPulseAdmin", set_dir_flag,
+                 (void *)offsetof(mp_dir_conf_t, admin), ACCESS_CONF,
+                 "On to answer the admin endpoints here (protect the "
+                 "<Location> with Require)"),
+    AP_INIT_RAW_ARGS("MarketPulseRedis", set_redis, NULL, RSRC_CONF,
+                     "host:port [password=SECRET] [db=N] of the shared cache"),
+    AP_INIT_TAKE1("MarketPulseRedisTimeout", set_int,
+                  (void *)&d_redis_timeout, RSRC_CONF,
+                  "milliseconds for a Redis connect or command"),
+    AP_INIT_TAKE1("MarketPulseCachePrefix", set_cache_prefix, NULL,
+                  RSRC_CONF, "prefix of every cache key"),
+    AP_INIT_TAKE1("MarketPulseCacheShmSize", set_int,
+                  (void *)&d_shm_size, RSRC_CONF,
+                  "bytes of the shared-memory fallback cache"),
     {NULL, {NULL}, NULL, 0, 0, NULL}
 };

@@ -17,12 +17,32 @@
 #define MP_DEFAULT_STMT_TIMEOUT_MS  5000
 #define MP_DEFAULT_DB_WAIT_MS       1000
 #define MP_DEFAULT_DB_SLOTS         10
+#define MP_DEFAULT_CACHE_TTL        30
+#define MP_DEFAULT_REDIS_TIMEOUT_MS 50
+#define MP_DEFAULT_CACHE_SHM_SIZE   (8 * 1024 * 1024)
+
+/* The endpoints whose answers are cached, each with its own TTL. */
+typedef enum {
+    MP_CACHE_DASHBOARD,
+    MP_CACHE_REVENUE,
+    MP_CACHE_CUSTOMERS,
+    MP_CACHE_PRODUCTS,
+    MP_CACHE_TRANSACTIONS,
+    MP_CACHE_ENDPOINTS,        /* how many; also "not cached" in routes */
+    MP_CACHE_NONE = MP_CACHE_ENDPOINTS
+} mp_cache_endpoint_t;
+
+extern const char *const mp_cache_endpoint_names[MP_CACHE_ENDPOINTS];
 
 typedef struct {
     int enabled;               /* MarketPulse On|Off */
     const char *base;          /* URL prefix of the section that said On */
     int default_page_size;     /* MarketPulseDefaultPageSize */
     int max_page_size;         /* MarketPulseMaxPageSize */
+    int cache;                 /* MarketPulseCache On|Off */
+    int admin;                 /* MarketPulseAdmin On|Off */
+    int ttl_default;           /* MarketPulseCacheTTL seconds */
+    int ttl[MP_CACHE_ENDPOINTS];   /* MarketPulseCacheTTL endpoint seconds */
 } mp_dir_conf_t;
 
 struct mp_gate;
@@ -32,6 +52,14 @@ typedef struct {
     int stmt_timeout_ms;       /* MarketPulseStatementTimeout, 0 = none */
     int db_wait_ms;            /* MarketPulseDBWait */
     int db_slots;              /* MarketPulseDBSlots */
+    const char *redis_host;    /* MarketPulseRedis host:port ... */
+    int redis_port;
+    const char *redis_password;
+    int redis_db;
+    int redis_timeout_ms;      /* MarketPulseRedisTimeout */
+    const char *cache_prefix;  /* MarketPulseCachePrefix */
+    int cache_shm_size;        /* MarketPulseCacheShmSize */
+    void *redis;               /* per child: the Redis context pool */
 } mp_srv_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA marketpulse_module;
@@ -48,6 +76,10 @@ int mp_conf_max_page_size(const mp_dir_conf_t *dc);
 int mp_conf_stmt_timeout_ms(const mp_srv_conf_t *sc);
 int mp_conf_db_wait_ms(const mp_srv_conf_t *sc);
 int mp_conf_db_slots(const mp_srv_conf_t *sc);
+int mp_conf_cache_ttl(const mp_dir_conf_t *dc, mp_cache_endpoint_t ep);
+int mp_conf_redis_timeout_ms(const mp_srv_conf_t *sc);
+const char *mp_conf_cache_prefix(const mp_srv_conf_t *sc);
+int mp_conf_cache_shm_size(const mp_srv_conf_t *sc);
 
 /* Parses a whole decimal number in [min, max]; the directive parsers use
  * it, and it is pure so that the unit tests can pin it. */

@@ -7,6 +7,7 @@
 #include "http_request.h"
 
 #include "api/api.h"
+#include "mp_cache.h"
 #include "mp_handler.h"
 #include "mp_log.h"
 
@@ -89,6 +90,10 @@ int mp_handler(request_rec *r)
     req.params = mp_params_parse(r->pool, r->args);
     if (req.params->malformed) {
         return mp_respond_invalid(r, req.params);
+    }
+    if (mp_cache_lookup(r, dc, (mp_cache_endpoint_t)m.route->cache, path,
+                        req.params->args) == OK) {
+        return OK;
     }
     return m.route->fn(&req);
 }

@@ -7,6 +7,7 @@
 #include "apr_strings.h"
 #include "http_protocol.h"
 
+#include "mp_cache.h"
 #include "mp_envelope.h"
 #include "mp_log.h"
 #include "mp_response.h"
@@ -90,13 +91,19 @@ int mp_respond_json(request_rec *r, int status, json_t *body)
     if (body == NULL) {
         return mp_respond_internal(r, "answer body could not be built");
     }
-    text = json_dumps(body, JSON_COMPACT);
+    /* ratios are the only reals: ten digits, not 0.59999999999999998 */
+    text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(body);
     if (text == NULL) {
         return mp_respond_internal(r, "answer body could not be serialized");
     }
     r->status = status;
     ap_set_content_type(r, "application/json");
+    if (status == HTTP_OK && mp_cache_store(r, text, strlen(text))) {
+        r->status = HTTP_NOT_MODIFIED;     /* the client has these bytes */
+        free(text);
+        return OK;
+    }
     ap_set_content_length(r, (apr_off_t)strlen(text));
     ap_rwrite(text, (int)strlen(text), r);
     free(text);

@@ -12,6 +12,8 @@ typedef struct {
     const char *method;        /* "GET" also answers HEAD */
     const char *pattern;       /* "/customers/{id}": {name} is one segment */
     mp_handler_fn fn;
+    int cache;                 /* what the cache calls its answers, if
+                                  it keeps them (mp_cache_endpoint_t) */
 } mp_route_t;
 
 typedef enum {

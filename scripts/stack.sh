@@ -120,7 +120,7 @@ db_start() {
     db_init "$home"
     if ! as_pg "$PG_BIN/pg_ctl" -D "$home/data" status >/dev/null 2>&1; then
         as_pg "$PG_BIN/pg_ctl" -D "$home/data" -l "$home/postgres.log" -w \
-            -t 60 -o "-p $PG_PORT -k $home/socket -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB -c fsync=${MP_PG_FSYNC:-on}" \
+            -t 60 -o "-p $PG_PORT -k $home/socket -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB -c shared_preload_libraries=pg_stat_statements -c fsync=${MP_PG_FSYNC:-on}" \
             start >/dev/null || { tail -20 "$home/postgres.log" >&2; die "PostgreSQL did not start"; }
         say "PostgreSQL on 127.0.0.1:$PG_PORT"
     fi
@@ -128,17 +128,23 @@ db_start() {
     sh "$ROOT/scripts/migrate.sh"
 }
 
-# The application role and database, made once through the local socket.
+# The application role and database, made once through the local socket;
+# pg_stat_statements (statement counts, used by the tests and handy for
+# operators) every time, as it needs a superuser.
 db_bootstrap() {
     home=$1
     exists=$(as_pg psql -X -h "$home/socket" -p "$PG_PORT" -U postgres -d postgres -tAc \
         "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER'")
-    [ "$exists" = 1 ] && return 0
-    as_pg psql -X -q -h "$home/socket" -p "$PG_PORT" -U postgres -d postgres \
-        -v ON_ERROR_STOP=1 -v pw="$(pg_password)" <<SQL
+    if [ "$exists" != 1 ]; then
+        as_pg psql -X -q -h "$home/socket" -p "$PG_PORT" -U postgres -d postgres \
+            -v ON_ERROR_STOP=1 -v pw="$(pg_password)" <<SQL
 CREATE ROLE $DB_USER LOGIN PASSWORD :'pw';
 CREATE DATABASE $DB OWNER $DB_USER;
 SQL
+    fi
+    as_pg psql -X -q -h "$home/socket" -p "$PG_PORT" -U postgres -d "$DB" \
+        -c "SET client_min_messages = warning" \
+        -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
 }
 
 db_stop() {
@@ -196,7 +202,7 @@ Group www-data"
     dbdkeep=4
     [ "$MPM" = prefork ] && { dbdmax=1; dbdkeep=1; }
     # sed with | as separator: none of the values holds one
-    sed -e "s|@RUN@|$HTTPD|g" -e "s|@PORT@|$PORT|g" -e "s|@MPM@|$MPM|g" \
+    sed -e "s|@RUN@|$HTTPD|g" -e "s|@PORT@|$PORT|g" -e "s|@MPM@|$MPM|g" -e "s|@REDISPORT@|$REDIS_PORT|g" \
         -e "s|@MODULES@|$MODULES|g" -e "s|@MODULE@|$ROOT/mod_marketpulse.so|g" \
         -e "s|@DBDPARAMS@|$(dbd_params)|g" -e "s|@DBDMAX@|$dbdmax|g" -e "s|@DBDKEEP@|$dbdkeep|g" \
         -e "s|@LOGLEVEL@|${MP_LOGLEVEL:-warn}|g" -e "s|@EXTRA@|$extra|g" \

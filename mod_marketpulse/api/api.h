@@ -37,6 +37,8 @@ int mp_api_products(mp_req_t *req);
 int mp_api_product(mp_req_t *req);
 int mp_api_transactions(mp_req_t *req);
 int mp_api_openapi(mp_req_t *req);
+int mp_api_health_cache(mp_req_t *req);
+int mp_api_admin_cache_clear(mp_req_t *req);
 
 /* transactions.c: transaction rows as the lists show them */
 json_t *mp_api_transaction_rows(const mp_rows_t *rows, int max_rows);

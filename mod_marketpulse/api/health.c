@@ -2,6 +2,7 @@
 #include "apr_strings.h"
 
 #include "api.h"
+#include "mp_cache.h"
 
 int mp_api_health(mp_req_t *req)
 {
@@ -22,6 +23,11 @@ static const char *db_state(mp_db_status_t st)
     }
 }
 
+int mp_api_health_cache(mp_req_t *req)
+{
+    return mp_respond_data(req->r, mp_cache_health(req->r), NULL);
+}
+
 int mp_api_ready(mp_req_t *req)
 {
     request_rec *r = req->r;
@@ -33,12 +39,12 @@ int mp_api_ready(mp_req_t *req)
     mp_field_error_t *e;
 
     if (st == MP_DB_OK) {
-        /* Redis joins the checks with the cache (issue 4); until then the
-         * module uses no Redis and says so rather than pretending. */
+        /* The cache is never a reason to be unready: without Redis the
+         * shared-memory store serves; the state says which. */
         return mp_respond_data(r, json_pack(
             "{s:s, s:{s:{s:s, s:I}, s:{s:s}}}", "status", "ready",
             "components", "database", "status", "up", "latency_ms", ms,
-            "cache", "status", "not_configured"), NULL);
+            "cache", "status", mp_cache_state(r)), NULL);
     }
     down = apr_array_make(r->pool, 1, sizeof(mp_field_error_t));
     e = apr_array_push(down);

@@ -3,16 +3,18 @@
 #include "api.h"
 
 const mp_route_t mp_api_routes[] = {
-    {"GET", "/health", mp_api_health},
-    {"GET", "/health/live", mp_api_health},
-    {"GET", "/ready", mp_api_ready},
-    {"GET", "/dashboard", mp_api_dashboard},
-    {"GET", "/revenue", mp_api_revenue},
-    {"GET", "/customers", mp_api_customers},
-    {"GET", "/customers/{id}", mp_api_customer},
-    {"GET", "/products", mp_api_products},
-    {"GET", "/products/{id}", mp_api_product},
-    {"GET", "/transactions", mp_api_transactions},
-    {"GET", "/openapi.json", mp_api_openapi},
-    {NULL, NULL, NULL}
+    {"GET", "/health", mp_api_health, MP_CACHE_NONE},
+    {"GET", "/health/live", mp_api_health, MP_CACHE_NONE},
+    {"GET", "/health/cache", mp_api_health_cache, MP_CACHE_NONE},
+    {"GET", "/ready", mp_api_ready, MP_CACHE_NONE},
+    {"GET", "/dashboard", mp_api_dashboard, MP_CACHE_DASHBOARD},
+    {"GET", "/revenue", mp_api_revenue, MP_CACHE_REVENUE},
+    {"GET", "/customers", mp_api_customers, MP_CACHE_CUSTOMERS},
+    {"GET", "/customers/{id}", mp_api_customer, MP_CACHE_CUSTOMERS},
+    {"GET", "/products", mp_api_products, MP_CACHE_PRODUCTS},
+    {"GET", "/products/{id}", mp_api_product, MP_CACHE_PRODUCTS},
+    {"GET", "/transactions", mp_api_transactions, MP_CACHE_TRANSACTIONS},
+    {"GET", "/openapi.json", mp_api_openapi, MP_CACHE_NONE},
+    {"POST", "/admin/cache/clear", mp_api_admin_cache_clear, MP_CACHE_NONE},
+    {NULL, NULL, NULL, MP_CACHE_NONE}
 };

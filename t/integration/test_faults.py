@@ -1,12 +1,23 @@
 """Database faults: PostgreSQL stopped, restarted under pooled connections,
 down at httpd start; a pool with every connection busy; a statement past
 its timeout.  None may hang, crash a child or need an httpd restart."""
+import itertools
 import threading
 import time
 
 import pytest
 
 from conftest import wait_until
+
+
+_fresh = itertools.count()
+
+
+def fresh(path):
+    """path with a query no request used before: a cache miss, so the
+    request reaches PostgreSQL."""
+    return "%s%sfresh=%d-%f" % (path, "&" if "?" in path else "?", next(_fresh),
+                                time.time())
 
 
 def timed_get(api, path):
@@ -23,18 +34,18 @@ def no_crash(httpd):
 
 def test_database_stopped_gives_fast_503_then_recovers(api, stack, db_back_up):
     for _ in range(5):                      # fill the pool with connections
-        assert api.get("/api/dashboard").status_code == 200
+        assert api.get(fresh("/api/dashboard")).status_code == 200
     stack.stop_db()
     for path in ("/api/dashboard", "/api/customers", "/api/transactions",
                  "/api/ready"):
-        r, took = timed_get(api, path)
+        r, took = timed_get(api, fresh(path))
         assert r.status_code == 503, r.text
         assert r.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
         assert took < 2.0
     assert api.get("/api/health/live").status_code == 200
     stack.start_db()
     # the first request after the restart already succeeds
-    statuses = [api.get("/api/dashboard").status_code for _ in range(20)]
+    statuses = [api.get(fresh("/api/dashboard")).status_code for _ in range(20)]
     assert statuses == [200] * 20
     no_crash(api)
 
@@ -43,10 +54,11 @@ def test_restart_with_pooled_connections_needs_no_failed_request(api, stack,
                                                                  db_back_up):
     # connections sit in the pools of both children
     for _ in range(20):
-        assert api.get("/api/products?limit=5").status_code == 200
+        assert api.get(fresh("/api/products?limit=5")).status_code == 200
     stack.stop_db()
     stack.start_db()
-    statuses = [api.get("/api/products?limit=5").status_code for _ in range(30)]
+    statuses = [api.get(fresh("/api/products?limit=5")).status_code
+                for _ in range(30)]
     assert statuses == [200] * 30
     assert "reconnected" in api.error_log()
     no_crash(api)
@@ -56,11 +68,11 @@ def test_httpd_started_while_database_down(stack, db_back_up):
     stack.stop_db()
     late = stack.httpd("late").start()
     try:
-        r, took = timed_get(late, "/api/dashboard")
+        r, took = timed_get(late, fresh("/api/dashboard"))
         assert r.status_code == 503 and took < 2.0
         stack.start_db()
-        assert wait_until(lambda: late.get("/api/dashboard").status_code == 200,
-                          timeout=5)
+        assert wait_until(lambda: late.get(fresh("/api/dashboard")).status_code
+                          == 200, timeout=5)
     finally:
         late.stop()
 
@@ -91,12 +103,12 @@ def test_busy_pool_waits_bounded_and_statement_times_out(stack, gated):
     results = {}
 
     def slow():
-        results["slow"] = timed_get(gated, "/api/dashboard")
+        results["slow"] = timed_get(gated, fresh("/api/dashboard"))
 
     t = threading.Thread(target=slow)
     t.start()
     time.sleep(0.3)                 # the slow request holds the only slot
-    r, took = timed_get(gated, "/api/customers")
+    r, took = timed_get(gated, fresh("/api/customers"))
     assert r.status_code == 503
     assert "busy" in r.json()["error"]["message"]
     assert took < 1.2
@@ -108,5 +120,5 @@ def test_busy_pool_waits_bounded_and_statement_times_out(stack, gated):
     assert "timed out" in slow_r.json()["error"]["message"]
     assert 1.3 < slow_took < 4.0
     # the slot and the connection are free again
-    assert gated.get("/api/dashboard").status_code == 200
+    assert gated.get(fresh("/api/dashboard")).status_code == 200
     no_crash(gated)

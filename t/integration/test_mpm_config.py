@@ -89,6 +89,7 @@ PidFile "%(d)s/httpd.pid"
 ErrorLog "%(d)s/error.log"
 LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule authz_host_module /usr/lib/apache2/modules/mod_authz_host.so
 LoadModule filter_module /usr/lib/apache2/modules/mod_filter.so
 LoadModule deflate_module /usr/lib/apache2/modules/mod_deflate.so
 Include "%(d)s/marketpulse.conf"

@@ -30,7 +30,7 @@ def test_document_lists_exactly_the_routes(api):
 
 def test_every_documented_get_answers(api):
     doc = api.get("/api/openapi.json").json()
-    for path in doc["paths"]:
+    for path in (p for p, ops in doc["paths"].items() if "get" in ops):
         r = api.get("/api" + path.replace("{id}", "1"))
         assert r.status_code == 200, (path, r.text)
 

@@ -1,0 +1,25 @@
+/* Admin endpoints: answered only where MarketPulseAdmin On is in effect,
+ * a <Location> the operator protects with Apache's own Require. */
+#include "api.h"
+#include "mp_cache.h"
+#include "mp_log.h"
+
+int mp_api_admin_cache_clear(mp_req_t *req)
+{
+    request_rec *r = req->r;
+    apr_int64_t generation;
+
+    if (req->conf->admin != 1) {
+        return mp_respond_error(r, HTTP_FORBIDDEN, "Admin endpoints are not "
+                                "enabled here (MarketPulseAdmin).", NULL);
+    }
+    if (mp_cache_invalidate(r, &generation) != APR_SUCCESS) {
+        return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE,
+                                "No cache backend could be reached.", NULL);
+    }
+    mp_rlog(APLOG_NOTICE, 0, r, MPLOGNO(01231), "cache cleared: generation "
+            "%" APR_INT64_T_FMT, generation);
+    return mp_respond_data(r, json_pack("{s:b, s:I}", "cleared", 1,
+                                        "generation",
+                                        (json_int_t)generation), NULL);
+}

@@ -1,0 +1,214 @@
+/* Shared-memory cache backend: mod_socache_shmcb, looked up as a provider
+ * and made before the fork so every child of this host shares it.  shmcb
+ * is not safe for concurrent use, so one global mutex guards each call;
+ * the same mutex makes add() and incr() atomic across children. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ap_provider.h"
+#include "ap_socache.h"
+#include "apr_global_mutex.h"
+#include "apr_strings.h"
+#include "http_config.h"
+#include "util_mutex.h"
+
+#include "mp_cache_backend.h"
+#include "mp_config.h"
+#include "mp_log.h"
+
+#define MUTEX_TYPE "marketpulse-cache"
+#define MAX_VALUE (256 * 1024)     /* larger answers are not kept here */
+
+static const ap_socache_provider_t *provider;
+static ap_socache_instance_t *instance;
+static apr_global_mutex_t *lock;
+static server_rec *main_server;
+
+void mp_cache_shm_pre_config(apr_pool_t *pconf)
+{
+    ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0);
+}
+
+static apr_status_t forget(void *unused)
+{
+    (void)unused;
+    instance = NULL;               /* destroyed with pconf on restart */
+    provider = NULL;
+    lock = NULL;
+    return APR_SUCCESS;
+}
+
+int mp_cache_shm_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+                             server_rec *s)
+{
+    mp_srv_conf_t *sc = ap_get_module_config(s->module_config,
+                                             &marketpulse_module);
+    struct ap_socache_hints hints = {64, MAX_VALUE, 3600};
+    const char *err, *arg;
+    apr_status_t rv;
+
+    main_server = s;
+    apr_pool_cleanup_register(pconf, NULL, forget, apr_pool_cleanup_null);
+    provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, "shmcb",
+                                  AP_SOCACHE_PROVIDER_VERSION);
+    if (provider == NULL) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, MPLOGNO(01201)
+                     "mod_socache_shmcb is not loaded: without Redis the "
+                     "cache is off (LoadModule socache_shmcb_module)");
+        return OK;
+    }
+    arg = apr_psprintf(ptemp, "%s(%d)",
+                       ap_runtime_dir_relative(ptemp, "marketpulse-cache"),
+                       mp_conf_cache_shm_size(sc));
+    err = provider->create(&instance, arg, ptemp, pconf);
+    if (err) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MPLOGNO(01202)
+                     "shared-memory cache: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    rv = provider->init(instance, "marketpulse", &hints, s, pconf);
+    if (rv == APR_SUCCESS) {
+        rv = ap_global_mutex_create(&lock, NULL, MUTEX_TYPE, NULL, s, pconf,
+                                    0);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MPLOGNO(01203)
+                     "shared-memory cache could not be created");
+        instance = NULL;
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+void mp_cache_shm_child_init(apr_pool_t *p, server_rec *s)
+{
+    if (lock && apr_global_mutex_child_init(&lock,
+                    apr_global_mutex_lockfile(lock), p) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MPLOGNO(01204)
+                     "cannot attach to the shared-memory cache lock");
+        instance = NULL;
+    }
+}
+
+int mp_cache_shm_available(void)
+{
+    return instance != NULL;
+}
+
+/* The calls below run with the lock held. */
+static apr_status_t get_locked(request_rec *r, const char *key,
+                               const char **val, apr_size_t *len)
+{
+    unsigned char *buf = apr_palloc(r->pool, MAX_VALUE + 1);
+    unsigned int n = MAX_VALUE;
+    apr_status_t rv = provider->retrieve(instance, main_server,
+                                         (const unsigned char *)key,
+                                         (unsigned int)strlen(key), buf, &n,
+                                         r->pool);
+
+    *val = NULL;
+    if (rv == APR_NOTFOUND) {
+        return APR_SUCCESS;
+    }
+    if (rv == APR_SUCCESS) {
+        buf[n] = '\0';
+        *val = (const char *)buf;
+        *len = n;
+    }
+    return rv;
+}
+
+static apr_status_t set_locked(request_rec *r, const char *key,
+                               const char *val, apr_size_t len,
+                               apr_interval_time_t ttl)
+{
+    if (len > MAX_VALUE) {
+        return APR_ENOSPC;
+    }
+    return provider->store(instance, main_server, (const unsigned char *)key,
+                           (unsigned int)strlen(key), apr_time_now() + ttl,
+                           (unsigned char *)val, (unsigned int)len, r->pool);
+}
+
+#define WITH_LOCK(call)                                                     \
+    apr_status_t rv;                                                        \
+    if (instance == NULL) return APR_ENOTIMPL;                              \
+    if ((rv = apr_global_mutex_lock(lock)) != APR_SUCCESS) return rv;       \
+    rv = (call);                                                            \
+    apr_global_mutex_unlock(lock);                                          \
+    return rv
+
+static apr_status_t get_all(request_rec *r, int n, const char *const *keys,
+                            const char **vals, apr_size_t *lens)
+{
+    apr_status_t rv = APR_SUCCESS;
+
+    for (int i = 0; i < n && rv == APR_SUCCESS; i++) {
+        rv = get_locked(r, keys[i], &vals[i], &lens[i]);
+    }
+    return rv;
+}
+
+static apr_status_t shm_get(request_rec *r, int n, const char *const *keys,
+                            const char **vals, apr_size_t *lens)
+{
+    WITH_LOCK(get_all(r, n, keys, vals, lens));
+}
+
+static apr_status_t shm_set(request_rec *r, const char *key, const char *val,
+                            apr_size_t len, apr_interval_time_t ttl)
+{
+    WITH_LOCK(set_locked(r, key, val, len, ttl));
+}
+
+static apr_status_t add_locked(request_rec *r, const char *key,
+                               apr_interval_time_t ttl)
+{
+    const char *v;
+    apr_size_t n;
+    apr_status_t rv = get_locked(r, key, &v, &n);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    return v ? APR_EEXIST : set_locked(r, key, "1", 1, ttl);
+}
+
+static apr_status_t shm_add(request_rec *r, const char *key,
+                            apr_interval_time_t ttl)
+{
+    WITH_LOCK(add_locked(r, key, ttl));
+}
+
+static apr_status_t shm_del(request_rec *r, const char *key)
+{
+    WITH_LOCK(provider->remove(instance, main_server,
+                               (const unsigned char *)key,
+                               (unsigned int)strlen(key), r->pool));
+}
+
+static apr_status_t incr_locked(request_rec *r, const char *key,
+                                apr_int64_t *out)
+{
+    const char *v;
+    apr_size_t n;
+    apr_status_t rv = get_locked(r, key, &v, &n);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *out = (v ? apr_atoi64(v) : 0) + 1;
+    v = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, *out);
+    /* the generation outlives any entry it guards */
+    return set_locked(r, key, v, strlen(v), apr_time_from_sec(86400 * 365));
+}
+
+static apr_status_t shm_incr(request_rec *r, const char *key,
+                             apr_int64_t *out)
+{
+    WITH_LOCK(incr_locked(r, key, out));
+}
+
+const mp_cache_backend_t mp_cache_shm = {
+    "shm", shm_get, shm_set, shm_add, shm_del, shm_incr
+};

@@ -1,0 +1,26 @@
+/* Counters shared by every child process: one anonymous shared-memory
+ * segment made before the fork, updated with atomic adds, so a figure
+ * read from any child is the sum over all of them. */
+#ifndef MP_STATS_H
+#define MP_STATS_H
+
+#include "apr_pools.h"
+
+typedef enum {
+    MP_STAT_CACHE_HITS,
+    MP_STAT_CACHE_MISSES,
+    MP_STAT_CACHE_STORES,
+    MP_STAT_CACHE_ERRORS,          /* a backend call that failed */
+    MP_STAT_CACHE_FALLBACKS,       /* requests served by shm while Redis is configured */
+    MP_STAT_CACHE_LOCK_WAITS,      /* misses that waited for another's fill */
+    MP_STAT_CACHE_INVALIDATIONS,
+    MP_STAT_REDIS_UP,              /* gauge: 1 when the last Redis call worked */
+    MP_STAT_COUNT
+} mp_stat_t;
+
+apr_status_t mp_stats_create(apr_pool_t *pconf);
+void mp_stat_add(mp_stat_t which, apr_uint64_t n);
+void mp_stat_set(mp_stat_t which, apr_uint64_t value);
+apr_uint64_t mp_stat_get(mp_stat_t which);
+
+#endif

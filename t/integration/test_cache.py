@@ -1,0 +1,271 @@
+"""The cache against a real Redis and shared memory: hits and misses,
+ETags, TTL, invalidation seen by a second httpd, Redis killed or frozen
+under load, and a stampede of misses that reaches PostgreSQL once."""
+import gzip
+import os
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import free_port, wait_until
+
+
+def unique(path):
+    return "%s%su=%s" % (path, "&" if "?" in path else "?", uuid.uuid4().hex)
+
+
+def test_miss_then_hit_serves_the_same_bytes(api):
+    path = unique("/api/products?limit=7&category=Books")
+    first = api.get(path)
+    second = api.get(path)
+    assert first.status_code == second.status_code == 200
+    assert first.headers["X-Cache"] == "MISS"
+    assert second.headers["X-Cache"] == "HIT"
+    assert first.content == second.content
+    assert first.headers["ETag"] == second.headers["ETag"]
+    assert second.headers["ETag"].startswith('"')      # strong
+    assert second.headers["Cache-Control"] == "max-age=30"
+
+
+def test_equal_requests_share_an_entry(api):
+    tag = uuid.uuid4().hex
+    assert api.get("/api/products?limit=3&sort=name&u=" + tag) \
+        .headers["X-Cache"] == "MISS"
+    again = api.get("/api/v1/products?u=%s&sort=name&limit=3" % tag)
+    assert again.headers["X-Cache"] == "HIT"
+
+
+IDENTITY = {"Accept-Encoding": "identity"}
+
+
+def test_if_none_match_answers_304(api):
+    path = unique("/api/dashboard")
+    etag = api.get(path, headers=IDENTITY).headers["ETag"]
+    for header in (etag, "W/" + etag, '"other", ' + etag, "*"):
+        r = api.get(path, headers=dict(IDENTITY, **{"If-None-Match": header}))
+        assert r.status_code == 304, header
+        assert r.content == b""
+        assert r.headers["ETag"] == etag
+    r = api.get(path, headers=dict(IDENTITY, **{"If-None-Match": '"nope"'}))
+    assert r.status_code == 200
+
+
+def test_if_none_match_with_the_gzip_etag(api):
+    # mod_deflate sends the tag as "<md5>-gzip"; clients send that back
+    path = unique("/api/customers?limit=3")
+    gz = {"Accept-Encoding": "gzip"}
+    etag = api.get(path, headers=gz).headers["ETag"]
+    assert etag.endswith('-gzip"')
+    r = api.get(path, headers=dict(gz, **{"If-None-Match": etag}))
+    assert r.status_code == 304
+
+
+def test_a_miss_answers_304_when_the_client_has_the_bytes(api):
+    tag = uuid.uuid4().hex
+    path = "/api/products?limit=2&u=" + tag
+    etag = api.get(path, headers=IDENTITY).headers["ETag"]
+    api.request("POST", "/api/admin/cache/clear")
+    r = api.get(path, headers=dict(IDENTITY, **{"If-None-Match": etag}))
+    assert r.headers["X-Cache"] == "MISS"
+    assert r.status_code == 304
+
+
+def test_hits_are_compressed_by_mod_deflate(api):
+    path = unique("/api/products?limit=100")
+    plain = api.get(path).content
+    r = api.get(path, headers={"Accept-Encoding": "gzip"}, stream=True)
+    assert r.headers["X-Cache"] == "HIT"
+    assert r.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(r.raw.read()) == plain
+
+
+def test_errors_and_operations_are_not_cached(api):
+    for _ in range(2):
+        r = api.get("/api/products?limit=0")
+        assert r.status_code == 422 and "X-Cache" not in r.headers
+    assert "X-Cache" not in api.get("/api/health").headers
+    assert "X-Cache" not in api.get("/api/ready").headers
+
+
+def test_health_cache_reports_figures(api):
+    path = unique("/api/dashboard")
+    api.get(path)
+    api.get(path)
+    body = api.get("/api/health/cache").json()["data"]
+    assert body["enabled"] is True
+    assert body["backend"] == "redis" and body["redis"] == "up"
+    assert body["hits"] >= 1 and body["misses"] >= 1
+    assert 0 < body["hit_ratio"] < 1
+
+
+def test_ttl_expiry(stack):
+    h = stack.httpd("ttl", extra_conf="MarketPulseCachePrefix ttl:\n"
+                    "<Location /api>\nMarketPulseCacheTTL 1\n</Location>\n").start()
+    try:
+        path = unique("/api/dashboard")
+        assert h.get(path).headers["X-Cache"] == "MISS"
+        r = h.get(path)
+        assert r.headers["X-Cache"] == "HIT"
+        assert r.headers["Cache-Control"] == "max-age=1"
+        time.sleep(1.3)
+        assert h.get(path).headers["X-Cache"] == "MISS"
+    finally:
+        h.stop()
+
+
+def test_invalidation_is_seen_by_a_second_httpd(stack, api):
+    other = stack.httpd("second").start()
+    (pid, name), = stack.sql("SELECT id, name FROM products ORDER BY id LIMIT 1")
+    path = "/api/products/%d" % pid
+    try:
+        api.request("POST", "/api/admin/cache/clear")
+        assert api.get(path).headers["X-Cache"] == "MISS"
+        r = other.get(path)
+        assert r.headers["X-Cache"] == "HIT"          # one shared Redis
+        stack.sql("UPDATE products SET name = name || ' (renamed)' WHERE id = %s",
+                  (pid,))
+        assert other.get(path).json()["data"]["name"] == name   # still cached
+        clear = api.request("POST", "/api/admin/cache/clear")
+        assert clear.status_code == 200
+        assert clear.json()["data"]["cleared"] is True
+        r = other.get(path)
+        assert r.headers["X-Cache"] == "MISS"
+        assert r.json()["data"]["name"] == name + " (renamed)"
+    finally:
+        stack.sql("UPDATE products SET name = %s WHERE id = %s", (name, pid))
+        api.request("POST", "/api/admin/cache/clear")
+        other.stop()
+
+
+def test_admin_endpoint_needs_admin_location(stack):
+    h = stack.httpd("noadmin", extra_conf="<Location /api/admin>\n"
+                    "MarketPulseAdmin Off\n</Location>\n").start()
+    try:
+        r = h.request("POST", "/api/admin/cache/clear")
+        assert r.status_code == 403
+        assert r.json()["error"]["code"] == "FORBIDDEN"
+        assert h.get("/api/admin/cache/clear").status_code == 405
+    finally:
+        h.stop()
+
+
+class Redis:
+    """A Redis of the test's own, to kill and freeze."""
+
+    def __init__(self, tmp):
+        self.port = free_port()
+        self.dir = tmp
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.dir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert wait_until(lambda: subprocess.run(
+            ["redis-cli", "-p", str(self.port), "ping"], capture_output=True,
+            text=True).stdout.strip() == "PONG", timeout=5)
+        return self
+
+    def dbsize(self):
+        return int(subprocess.run(["redis-cli", "-p", str(self.port), "dbsize"],
+                                  capture_output=True, text=True).stdout)
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def own_redis(stack, tmp_path):
+    redis = Redis(tmp_path).start()
+    h = stack.httpd("cache-" + uuid.uuid4().hex[:6], extra_conf=(
+        "MarketPulseRedis 127.0.0.1:%d\nMarketPulseCachePrefix own:\n" % redis.port)
+    ).start()
+    yield redis, h
+    h.stop()
+    redis.stop()
+
+
+PATHS = ["/api/dashboard", "/api/products?limit=10", "/api/customers?limit=5",
+         "/api/revenue?granularity=week", "/api/transactions?limit=5"]
+
+
+def hammer(h, seconds, out):
+    deadline = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < deadline:
+        start = time.monotonic()
+        r = h.get(PATHS[i % len(PATHS)])
+        out.append((r.status_code, time.monotonic() - start,
+                    r.headers.get("X-Cache")))
+        i += 1
+
+
+def test_redis_killed_under_load_falls_back(own_redis):
+    redis, h = own_redis
+    for p in PATHS:
+        h.get(p)
+    results = []
+    threads = [threading.Thread(target=hammer, args=(h, 3.0, results))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    redis.signal(signal.SIGKILL)
+    for t in threads:
+        t.join()
+    assert results and all(status == 200 for status, _, _ in results)
+    body = h.get("/api/health/cache").json()["data"]
+    assert body["backend"] == "shm" and body["redis"] == "down"
+    assert body["fallbacks"] > 0
+    assert h.get(PATHS[0]).headers["X-Cache"] in ("HIT", "MISS")
+    # Redis back (empty): the module returns to it by itself
+    redis.start()
+    # every child comes back once its breaker lets a probe through
+    assert wait_until(lambda: h.get(unique("/api/dashboard")).ok
+                      and redis.dbsize() > 0, timeout=8)
+
+
+def test_frozen_redis_costs_at_most_the_timeout(own_redis):
+    redis, h = own_redis
+    for p in PATHS:
+        h.get(p)
+    redis.signal(signal.SIGSTOP)
+    try:
+        results = []
+        hammer(h, 2.5, results)
+        assert all(status == 200 for status, _, _ in results)
+        slowest = max(took for _, took, _ in results)
+        # MarketPulseRedisTimeout is 50 ms; the margin covers the database
+        assert slowest < 0.5, slowest
+    finally:
+        redis.signal(signal.SIGCONT)
+    before = redis.dbsize()
+    assert wait_until(lambda: h.get(unique("/api/dashboard")).ok
+                      and redis.dbsize() > before, timeout=8)
+
+
+def test_hundred_concurrent_misses_query_once(stack, api):
+    marker = "%avg(amount) FILTER%"      # the dashboard totals statement
+    count = ("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements"
+             " WHERE query LIKE %s")
+    before = stack.sql(count, (marker,))[0][0]
+    path = unique("/api/dashboard?from=2025-02-01")
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        answers = list(pool.map(lambda _: api.get(path, timeout=20), range(100)))
+    assert all(r.status_code == 200 for r in answers)
+    assert len({r.content for r in answers}) == 1
+    assert [r.headers["X-Cache"] for r in answers].count("MISS") == 1
+    after = stack.sql(count, (marker,))[0][0]
+    assert after - before == 1
