@@ -39,11 +39,14 @@ typedef struct {
     int ttl;
 } cache_req_t;
 
-/* Per child: the circuit breaker in front of Redis. */
+/* Per child: the circuit breaker in front of Redis.  Host-wide (shared
+ * counters): how many Redis calls failed, and how many of those failures
+ * a generation bump in Redis already covers.  While they differ, the
+ * next child to reach Redis bumps first, whether or not it saw the
+ * outage itself. */
 static apr_thread_mutex_t *breaker_lock;
 static int breaker_failures;
 static apr_time_t breaker_open_until;
-static int redis_was_down;
 
 #define USERDATA "mp-cache"
 
@@ -86,8 +89,8 @@ static int breaker_closed(void)
 
 static void breaker_failure(void)
 {
+    mp_stat_add(MP_STAT_REDIS_FAILURES, 1);
     apr_thread_mutex_lock(breaker_lock);
-    redis_was_down = 1;
     if (++breaker_failures >= BREAKER_FAILURES) {
         breaker_open_until = apr_time_now() + BREAKER_OPEN;
         breaker_failures = 0;
@@ -96,29 +99,19 @@ static void breaker_failure(void)
     mp_stat_set(MP_STAT_REDIS_UP, 0);
 }
 
-/* Returns 1 when this success ends an outage. */
-static int breaker_success(void)
+static void breaker_success(void)
 {
-    int recovered;
-
     apr_thread_mutex_lock(breaker_lock);
-    recovered = redis_was_down;
-    redis_was_down = 0;
     breaker_failures = 0;
     breaker_open_until = 0;
     apr_thread_mutex_unlock(breaker_lock);
     mp_stat_set(MP_STAT_REDIS_UP, 1);
-    return recovered;
 }
 
 static int outage_pending(void)
 {
-    int pending;
-
-    apr_thread_mutex_lock(breaker_lock);
-    pending = redis_was_down;
-    apr_thread_mutex_unlock(breaker_lock);
-    return pending;
+    return mp_stat_get(MP_STAT_REDIS_FAILURES)
+           != mp_stat_get(MP_STAT_REDIS_BUMPED);
 }
 
 /* The backend a request uses now, or NULL for no cache at all. */
@@ -157,6 +150,7 @@ static int failover(request_rec *r, cache_req_t *cr, apr_status_t rv)
 /* Redis back after an outage: a new generation before anything is read. */
 static void end_outage(request_rec *r, cache_req_t *cr)
 {
+    apr_uint64_t failures = mp_stat_get(MP_STAT_REDIS_FAILURES);
     apr_int64_t gen;
     apr_status_t rv;
 
@@ -168,11 +162,12 @@ static void end_outage(request_rec *r, cache_req_t *cr)
         failover(r, cr, rv);
         return;
     }
-    if (breaker_success()) {
-        mp_rlog(APLOG_NOTICE, 0, r, MPLOGNO(01223), "Redis answers again; "
-                "generation %" APR_INT64_T_FMT " retires what was cached "
-                "before the outage", gen);
-    }
+    /* failures after the read above stay owed: a later call bumps again */
+    mp_stat_set(MP_STAT_REDIS_BUMPED, failures);
+    breaker_success();
+    mp_rlog(APLOG_NOTICE, 0, r, MPLOGNO(01223), "Redis answers again; "
+            "generation %" APR_INT64_T_FMT " retires what was cached "
+            "before the outage", gen);
 }
 
 static apr_status_t get2(request_rec *r, cache_req_t *cr, const char **gen,
@@ -187,8 +182,8 @@ static apr_status_t get2(request_rec *r, cache_req_t *cr, const char **gen,
         rv = cr->be->get(r, 2, keys, vals, lens);
     } while (rv != APR_SUCCESS && failover(r, cr, rv));
     if (rv == APR_SUCCESS) {
-        if (cr->be == &mp_cache_redis && !outage_pending()) {
-            mp_stat_set(MP_STAT_REDIS_UP, 1);
+        if (cr->be == &mp_cache_redis) {
+            breaker_success();
         }
         *gen = vals[0] ? vals[0] : "0";
         *entry = vals[1];
@@ -376,7 +371,6 @@ apr_status_t mp_cache_invalidate(request_rec *r, apr_int64_t *generation)
     if (mp_cache_redis_configured(r->server)) {
         rv = mp_cache_redis.incr(r, key, &gen);
         if (rv == APR_SUCCESS) {
-            breaker_success();
             *generation = gen;
         }
         else {

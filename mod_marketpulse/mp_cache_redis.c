@@ -109,7 +109,7 @@ int mp_cache_redis_configured(server_rec *s)
 {
     mp_srv_conf_t *sc = ap_get_module_config(s->module_config,
                                              &marketpulse_module);
-    return sc->redis_host != NULL && sc->redis != NULL;
+    return sc->redis != NULL;
 }
 
 void mp_cache_redis_child_init(apr_pool_t *p, server_rec *s)
@@ -123,8 +123,8 @@ void mp_cache_redis_child_init(apr_pool_t *p, server_rec *s)
                                                  &marketpulse_module);
         redis_pool_t *rp;
 
-        if (sc->redis_host == NULL) {
-            continue;
+        if (sc->redis_host == NULL || *sc->redis_host == '\0') {
+            continue;              /* none, or MarketPulseRedis off */
         }
         rp = apr_pcalloc(p, sizeof(*rp));
         rp->sc = sc;

@@ -239,6 +239,10 @@ static const char *set_redis(cmd_parms *cmd, void *dconf, const char *args)
         return err;
     }
     word = ap_getword_conf(cmd->pool, &args);
+    if (strcasecmp(word, "off") == 0 && *args == '\0') {
+        sc->redis_host = "";       /* set, and empty: no Redis here */
+        return NULL;
+    }
     colon = strrchr(word, ':');
     if (*word == '\0' || colon == NULL || colon == word
         || !mp_parse_bounded_int(colon + 1, 1, 65535, &v)) {
@@ -384,7 +388,8 @@ const command_rec mp_directives[] = {
                  "On to answer the admin endpoints here (protect the "
                  "<Location> with Require)"),
     AP_INIT_RAW_ARGS("MarketPulseRedis", set_redis, NULL, RSRC_CONF,
-                     "host:port [password=SECRET] [db=N] of the shared cache"),
+                     "host:port [password=SECRET] [db=N] of the shared "
+                     "cache, or off"),
     AP_INIT_TAKE1("MarketPulseRedisTimeout", set_int,
                   (void *)&d_redis_timeout, RSRC_CONF,
                   "milliseconds for a Redis connect or command"),

@@ -15,6 +15,8 @@ typedef enum {
     MP_STAT_CACHE_LOCK_WAITS,      /* misses that waited for another's fill */
     MP_STAT_CACHE_INVALIDATIONS,
     MP_STAT_REDIS_UP,              /* gauge: 1 when the last Redis call worked */
+    MP_STAT_REDIS_FAILURES,        /* failed Redis calls on this host */
+    MP_STAT_REDIS_BUMPED,          /* failures a generation bump covers */
     MP_STAT_COUNT
 } mp_stat_t;
 

@@ -269,3 +269,43 @@ def test_hundred_concurrent_misses_query_once(stack, api):
     assert [r.headers["X-Cache"] for r in answers].count("MISS") == 1
     after = stack.sql(count, (marker,))[0][0]
     assert after - before == 1
+
+
+def test_no_stale_answer_after_an_outage(stack, own_redis):
+    """An invalidation that could not reach Redis (it was frozen) still
+    retires what Redis held, whichever child reaches Redis first."""
+    redis, h = own_redis
+    (pid, name), = stack.sql("SELECT id, name FROM products ORDER BY id DESC LIMIT 1")
+    path = "/api/products/%d" % pid
+    h.get(path)
+    assert h.get(path).headers["X-Cache"] == "HIT"
+    redis.signal(signal.SIGSTOP)
+    try:
+        stack.sql("UPDATE products SET name = name || ' (during outage)'"
+                  " WHERE id = %s", (pid,))
+        assert h.request("POST", "/api/admin/cache/clear").status_code == 200
+    finally:
+        redis.signal(signal.SIGCONT)
+    try:
+        # back on Redis, no answer may show the old name
+        assert wait_until(lambda: h.get("/api/health/cache").json()["data"]
+                          ["backend"] == "redis", timeout=6)
+        for _ in range(10):
+            assert h.get(path).json()["data"]["name"] == name + " (during outage)"
+    finally:
+        stack.sql("UPDATE products SET name = %s WHERE id = %s", (name, pid))
+        h.request("POST", "/api/admin/cache/clear")
+
+
+def test_shared_memory_only_without_redis(stack):
+    h = stack.httpd("shm-only", extra_conf="MarketPulseRedis off\n").start()
+    try:
+        path = unique("/api/customers?limit=4")
+        assert h.get(path).headers["X-Cache"] == "MISS"
+        assert h.get(path).headers["X-Cache"] == "HIT"
+        body = h.get("/api/health/cache").json()["data"]
+        assert body["backend"] == "shm" and body["redis"] == "not_configured"
+        assert h.get("/api/ready").json()["data"]["components"]["cache"] == \
+            {"status": "shm"}
+    finally:
+        h.stop()
