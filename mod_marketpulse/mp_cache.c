@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "httpd.h"
+#include "apr_atomic.h"
 #include "apr_strings.h"
 #include "apr_thread_mutex.h"
 #include "http_config.h"
@@ -45,8 +46,8 @@ typedef struct {
  * next child to reach Redis bumps first, whether or not it saw the
  * outage itself. */
 static apr_thread_mutex_t *breaker_lock;
-static int breaker_failures;
-static apr_time_t breaker_open_until;
+static volatile apr_uint32_t breaker_failures;
+static volatile apr_uint64_t breaker_open_until;  /* apr_time_t; 0: closed */
 
 #define USERDATA "mp-cache"
 
@@ -77,23 +78,22 @@ void mp_cache_child_init(apr_pool_t *p, server_rec *s)
     mp_cache_redis_child_init(p, s);
 }
 
+/* Read on every request: atomics, no lock. */
 static int breaker_closed(void)
 {
-    int closed;
+    apr_uint64_t until = apr_atomic_read64(&breaker_open_until);
 
-    apr_thread_mutex_lock(breaker_lock);
-    closed = breaker_open_until <= apr_time_now();
-    apr_thread_mutex_unlock(breaker_lock);
-    return closed;
+    return until == 0 || (apr_time_t)until <= apr_time_now();
 }
 
 static void breaker_failure(void)
 {
     mp_stat_add(MP_STAT_REDIS_FAILURES, 1);
     apr_thread_mutex_lock(breaker_lock);
-    if (++breaker_failures >= BREAKER_FAILURES) {
-        breaker_open_until = apr_time_now() + BREAKER_OPEN;
-        breaker_failures = 0;
+    if (apr_atomic_inc32(&breaker_failures) + 1 >= BREAKER_FAILURES) {
+        apr_atomic_set64(&breaker_open_until,
+                         (apr_uint64_t)(apr_time_now() + BREAKER_OPEN));
+        apr_atomic_set32(&breaker_failures, 0);
     }
     apr_thread_mutex_unlock(breaker_lock);
     mp_stat_set(MP_STAT_REDIS_UP, 0);
@@ -101,11 +101,17 @@ static void breaker_failure(void)
 
 static void breaker_success(void)
 {
-    apr_thread_mutex_lock(breaker_lock);
-    breaker_failures = 0;
-    breaker_open_until = 0;
-    apr_thread_mutex_unlock(breaker_lock);
-    mp_stat_set(MP_STAT_REDIS_UP, 1);
+    /* the common case, nothing failed lately, writes nothing shared */
+    if (apr_atomic_read32(&breaker_failures) != 0
+        || apr_atomic_read64(&breaker_open_until) != 0) {
+        apr_thread_mutex_lock(breaker_lock);
+        apr_atomic_set32(&breaker_failures, 0);
+        apr_atomic_set64(&breaker_open_until, 0);
+        apr_thread_mutex_unlock(breaker_lock);
+    }
+    if (mp_stat_get(MP_STAT_REDIS_UP) != 1) {
+        mp_stat_set(MP_STAT_REDIS_UP, 1);
+    }
 }
 
 static int outage_pending(void)
