@@ -59,8 +59,10 @@ static apr_status_t connect_ctx(void **res, void *params, apr_pool_t *p)
 {
     const mp_srv_conf_t *sc = params;
     apr_uint32_t epoch = apr_atomic_read32(&failure_epoch);
-    redisContext *c = redisConnectWithTimeout(sc->redis_host, sc->redis_port,
-                                              timeout_tv(sc));
+    redisContext *c = sc->redis_port == 0
+        ? redisConnectUnixWithTimeout(sc->redis_host, timeout_tv(sc))
+        : redisConnectWithTimeout(sc->redis_host, sc->redis_port,
+                                  timeout_tv(sc));
     redisReply *reply = NULL;
     conn_t *conn;
     if (c == NULL || c->err || redisSetTimeout(c, timeout_tv(sc)) != REDIS_OK) {

@@ -243,13 +243,20 @@ static const char *set_redis(cmd_parms *cmd, void *dconf, const char *args)
         sc->redis_host = "";       /* set, and empty: no Redis here */
         return NULL;
     }
-    colon = strrchr(word, ':');
-    if (*word == '\0' || colon == NULL || colon == word
-        || !mp_parse_bounded_int(colon + 1, 1, 65535, &v)) {
-        return bad_value(cmd, word, "must be host:port");
+    if (strncmp(word, "unix:", 5) == 0 && word[5] == '/') {
+        sc->redis_host = word + 5;     /* a socket path: port 0 */
+        sc->redis_port = 0;
     }
-    sc->redis_host = apr_pstrmemdup(cmd->pool, word, (apr_size_t)(colon - word));
-    sc->redis_port = (int)v;
+    else {
+        colon = strrchr(word, ':');
+        if (*word == '\0' || colon == NULL || colon == word
+            || !mp_parse_bounded_int(colon + 1, 1, 65535, &v)) {
+            return bad_value(cmd, word, "must be host:port or unix:/path");
+        }
+        sc->redis_host = apr_pstrmemdup(cmd->pool, word,
+                                        (apr_size_t)(colon - word));
+        sc->redis_port = (int)v;
+    }
     sc->redis_password = NULL;
     sc->redis_db = 0;
     while (*(word = ap_getword_conf(cmd->pool, &args)) != '\0') {
@@ -388,8 +395,8 @@ const command_rec mp_directives[] = {
                  "On to answer the admin endpoints here (protect the "
                  "<Location> with Require)"),
     AP_INIT_RAW_ARGS("MarketPulseRedis", set_redis, NULL, RSRC_CONF,
-                     "host:port [password=SECRET] [db=N] of the shared "
-                     "cache, or off"),
+                     "host:port or unix:/path [password=SECRET] [db=N] of "
+                     "the shared cache, or off"),
     AP_INIT_TAKE1("MarketPulseRedisTimeout", set_int,
                   (void *)&d_redis_timeout, RSRC_CONF,
                   "milliseconds for a Redis connect or command"),

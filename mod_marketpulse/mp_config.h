@@ -53,7 +53,7 @@ typedef struct {
     int db_wait_ms;            /* MarketPulseDBWait */
     int db_slots;              /* MarketPulseDBSlots */
     const char *redis_host;    /* MarketPulseRedis host:port ... */
-    int redis_port;
+    int redis_port;            /* 0: redis_host is a Unix socket path */
     const char *redis_password;
     int redis_db;
     int redis_timeout_ms;      /* MarketPulseRedisTimeout */

@@ -159,7 +159,10 @@ db_stop() {
 redis_start() {
     mkdir -p "$REDIS"
     pid_alive "$REDIS/redis.pid" && return 0
+    # TCP for the module by default; the socket for single-host setups
+    # (MarketPulseRedis unix:...), open to httpd's children
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes \
+        --unixsocket "$REDIS/redis.sock" --unixsocketperm 777 \
         --pidfile "$REDIS/redis.pid" --dir "$REDIS" \
         --logfile "$REDIS/redis.log" --save '' --appendonly no >/dev/null
     for _ in $(seq 50); do

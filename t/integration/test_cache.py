@@ -309,3 +309,17 @@ def test_shared_memory_only_without_redis(stack):
             {"status": "shm"}
     finally:
         h.stop()
+
+
+def test_redis_over_a_unix_socket(stack):
+    sock = os.path.join(stack.run_dir, "redis", "redis.sock")
+    h = stack.httpd("unix", extra_conf="MarketPulseRedis unix:%s\n"
+                    "MarketPulseCachePrefix unix:\n" % sock).start()
+    try:
+        path = unique("/api/dashboard")
+        assert h.get(path).headers["X-Cache"] == "MISS"
+        assert h.get(path).headers["X-Cache"] == "HIT"
+        body = h.get("/api/health/cache").json()["data"]
+        assert body["backend"] == "redis" and body["fallbacks"] == 0
+    finally:
+        h.stop()

@@ -30,6 +30,17 @@ def configtest(stack, name, extra):
      "MarketPulseStatementTimeout: invalid value 'soon'"),
     ("MarketPulseDBSlots 0", "MarketPulseDBSlots: invalid value '0'"),
     ("MarketPulseDBWait -5", "MarketPulseDBWait: invalid value '-5'"),
+    ("MarketPulseRedis localhost", "MarketPulseRedis: invalid value 'localhost'"),
+    ("MarketPulseRedis 127.0.0.1:6379 password=hunter2 tls=yes",
+     "MarketPulseRedis: invalid value 'tls=yes'"),
+    ("MarketPulseRedis 127.0.0.1:6379 passwordx=hunter2",
+     "MarketPulseRedis: invalid value 'password=...'"),
+    ("MarketPulseRedisTimeout 0", "MarketPulseRedisTimeout: invalid value '0'"),
+    ("MarketPulseCacheShmSize 10", "MarketPulseCacheShmSize: invalid value '10'"),
+    ("<Location /x>\nMarketPulseCacheTTL reports 10\n</Location>",
+     "MarketPulseCacheTTL: invalid value 'reports'"),
+    ("<Location /x>\nMarketPulseCacheTTL dashboard 0\n</Location>",
+     "MarketPulseCacheTTL: invalid value '0'"),
     ("<Location /x>\nMarketPulseMaxPageSize 100000\n</Location>",
      "MarketPulseMaxPageSize: invalid value '100000'"),
     ("<Location /x>\nMarketPulseDefaultPageSize ten\n</Location>",
@@ -42,6 +53,7 @@ def test_bad_directive_fails_configtest(stack, extra, message):
     r = configtest(stack, "cfg", extra)
     assert r.returncode != 0
     assert message in r.stderr, r.stderr
+    assert "hunter2" not in r.stderr          # never echo a password
 
 
 def test_good_configuration_passes_configtest(stack):
