@@ -8,8 +8,11 @@
 #
 #   MP_BENCH_ROWS    [1000000]  transactions in the database (re-seeded if
 #                               the count differs)
-#   MP_BENCH_SECONDS [10]       per endpoint     MP_BENCH_CONNECTIONS [16]
-#   MP_BENCH_THREADS [2]
+#   MP_BENCH_SECONDS [5]        per measurement  MP_BENCH_CONNECTIONS [16]
+#   MP_BENCH_THREADS [2]        MP_BENCH_ROUNDS [3]
+# Each endpoint and its static copy are measured alternately, ROUNDS times
+# each, and the medians are printed: on a small machine shared by wrk,
+# httpd, PostgreSQL and Redis single runs swing by a third.
 # Uses the stack of scripts/stack.sh (MP_RUN_DIR, MP_PORT ...), starting it
 # if needed; it leaves it running.
 set -eu
@@ -17,7 +20,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STACK="$ROOT/scripts/stack.sh"
 PORT=${MP_PORT:-8080}
 ROWS=${MP_BENCH_ROWS:-1000000}
-SECONDS_EACH=${MP_BENCH_SECONDS:-10}
+SECONDS_EACH=${MP_BENCH_SECONDS:-5}
+ROUNDS=${MP_BENCH_ROUNDS:-3}
 CONNS=${MP_BENCH_CONNECTIONS:-16}
 THREADS=${MP_BENCH_THREADS:-2}
 RUN=${MP_RUN_DIR:-$ROOT/run}
@@ -61,6 +65,32 @@ measure() {
     echo "$rps $p99"
 }
 
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# After wrk stops, PostgreSQL still works off the queued statements of
+# slow endpoints; the next measurement waits until the module's sessions
+# are idle (at most 10 s) so it does not pay for them.
+settle() {
+    for _ in $(seq 100); do
+        busy=$(sh "$STACK" psql -tA -c "SELECT count(*) FROM pg_stat_activity
+                WHERE application_name = 'mod_marketpulse' AND state = 'active'")
+        [ "$busy" = 0 ] && return 0
+        sleep 0.1
+    done
+}
+
+# prints "req/s p99 static_req/s static_p99" as medians over the rounds
+measure_pair() {
+    : > "$RUN/bench-a" ; : > "$RUN/bench-b"
+    for _ in $(seq "$ROUNDS"); do
+        measure "$1" >> "$RUN/bench-a"
+        settle
+        measure "$2" >> "$RUN/bench-b"
+    done
+    echo "$(cut -d' ' -f1 "$RUN/bench-a" | median) $(cut -d' ' -f2 "$RUN/bench-a" | median)" \
+         "$(cut -d' ' -f1 "$RUN/bench-b" | median) $(cut -d' ' -f2 "$RUN/bench-b" | median)"
+}
+
 mkdir -p "$HTDOCS"
 printf '%-10s %-9s %8s %12s %10s %14s %10s %8s\n' endpoint mode bytes "req/s" "p99 ms" "static req/s" "static p99" ratio
 echo "$ENDPOINTS" | while IFS='|' read -r name mode path; do
@@ -72,11 +102,10 @@ echo "$ENDPOINTS" | while IFS='|' read -r name mode path; do
     fi
     curl -fsS "$url" -o "$HTDOCS/bench-$name.json"
     bytes=$(wc -c < "$HTDOCS/bench-$name.json")
-    set -- $(measure "$url")
-    rps=$1 p99=$2
-    set -- $(measure "$base/bench-$name.json")
-    srps=$1 sp99=$2
+    set -- $(measure_pair "$url" "$base/bench-$name.json")
+    rps=$1 p99=$2 srps=$3 sp99=$4
     ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN { printf "%.4f", a / b }')
     printf '%-10s %-9s %8s %12s %10s %14s %10s %8s\n' "$name" "$mode" "$bytes" "$rps" "$p99" "$srps" "$sp99" "$ratio"
 done
-echo "($ROWS transactions, wrk -t$THREADS -c$CONNS -d${SECONDS_EACH}s, $(nproc) cores; ratio = endpoint req/s / static copy req/s, same httpd, same run)"
+rm -f "$RUN/bench-a" "$RUN/bench-b"
+echo "($ROWS transactions, wrk -t$THREADS -c$CONNS -d${SECONDS_EACH}s, medians of $ROUNDS alternating rounds, $(nproc) cores; ratio = endpoint req/s / static copy req/s, same httpd)"
