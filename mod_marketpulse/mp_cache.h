@@ -10,14 +10,19 @@
 #include "httpd.h"
 
 #include "mp_config.h"
+#include "mp_request.h"
 
 /* Serves the request from the cache (a hit, or 304 for a matching
  * If-None-Match) and returns OK, or returns DECLINED: the handler runs,
  * and its answer goes through mp_cache_store.  path is the route path,
- * args the decoded query. */
+ * ps the decoded query. */
 int mp_cache_lookup(request_rec *r, const mp_dir_conf_t *dc,
                     mp_cache_endpoint_t ep, const char *path,
-                    const apr_table_t *args);
+                    const mp_params_t *ps);
+
+/* Frees this request's fill lock as soon as its handler is done, answer
+ * stored or not, so requests waiting for it stop waiting. */
+void mp_cache_release_lock(request_rec *r);
 
 /* For a 200 answer about to be sent: sets ETag, X-Cache: MISS and
  * Cache-Control, stores the bytes, and returns 1 when the client's
@@ -25,7 +30,9 @@ int mp_cache_lookup(request_rec *r, const mp_dir_conf_t *dc,
 int mp_cache_store(request_rec *r, const char *body, apr_size_t len);
 
 /* Makes every cached answer stale, on every host sharing the Redis (and
- * on this host's shared memory).  *generation gets the new generation. */
+ * on this host's shared memory).  *generation gets the new generation.
+ * Not APR_SUCCESS when Redis is configured and did not take it: this
+ * host is fresh, the others only once Redis answers again. */
 apr_status_t mp_cache_invalidate(request_rec *r, apr_int64_t *generation);
 
 /* /api/health/cache */

@@ -16,14 +16,20 @@ typedef struct {
                         const char **vals, apr_size_t *lens);
     apr_status_t (*set)(request_rec *r, const char *key, const char *val,
                         apr_size_t len, apr_interval_time_t ttl);
-    /* Sets key only when it is absent: APR_SUCCESS when this call set it,
-     * APR_EEXIST when it was there (the stampede lock). */
-    apr_status_t (*add)(request_rec *r, const char *key,
+    /* Sets key to val only when it is absent (ttl 0: no expiry):
+     * APR_SUCCESS when this call set it, APR_EEXIST when it was there. */
+    apr_status_t (*add)(request_rec *r, const char *key, const char *val,
                         apr_interval_time_t ttl);
-    apr_status_t (*del)(request_rec *r, const char *key);
-    /* Adds one to an integer key (absent: 0) and returns the new value. */
+    /* Deletes key only while it holds val: a lock only its owner frees. */
+    apr_status_t (*del_if)(request_rec *r, const char *key, const char *val);
+    /* Adds one to an integer key and returns the new value. */
     apr_status_t (*incr)(request_rec *r, const char *key, apr_int64_t *val);
+    /* Ends this request's use for now (a pooled connection goes back). */
+    void (*release)(request_rec *r);
 } mp_cache_backend_t;
+
+/* Not a backend failure: no pooled connection was free in time. */
+#define MP_CACHE_BUSY APR_EAGAIN
 
 extern const mp_cache_backend_t mp_cache_redis;
 extern const mp_cache_backend_t mp_cache_shm;

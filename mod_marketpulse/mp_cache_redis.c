@@ -155,8 +155,10 @@ static apr_status_t give_back(void *data)
     return APR_SUCCESS;
 }
 
-/* This request's context, checked out on first use. */
-static redisContext *checkout(request_rec *r)
+/* This request's context, checked out on first use.  *rv is
+ * MP_CACHE_BUSY when the pool had no free context in time (not a Redis
+ * failure), another error when no connection could be made. */
+static redisContext *checkout(request_rec *r, apr_status_t *rv)
 {
     mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
                                              &marketpulse_module);
@@ -169,11 +171,18 @@ static redisContext *checkout(request_rec *r)
         && co && co->ctx) {
         return co->ctx->c;
     }
+    *rv = APR_SUCCESS;
     if (rp == NULL) {
+        *rv = APR_ENOTIMPL;
         return NULL;
     }
     for (;;) {
-        if (apr_reslist_acquire(rp->pool, &res) != APR_SUCCESS) {
+        *rv = apr_reslist_acquire(rp->pool, &res);
+        if (*rv == APR_EAGAIN || *rv == APR_TIMEUP) {
+            *rv = MP_CACHE_BUSY;
+            return NULL;
+        }
+        if (*rv != APR_SUCCESS) {
             return NULL;
         }
         conn = res;
@@ -202,13 +211,23 @@ static void discard(request_rec *r)
     }
 }
 
-/* Runs one command (argv form: binary-safe) and returns its reply, or
- * NULL after discarding the context. */
-static redisReply *command(request_rec *r, int argc, const char **argv,
-                           const size_t *lens)
+static void redis_release(request_rec *r)
 {
-    redisContext *c = checkout(r);
-    redisReply *reply;
+    redis_checkout_t *co;
+
+    if (apr_pool_userdata_get((void **)&co, "mp-redis", r->pool) == APR_SUCCESS
+        && co) {
+        give_back(co);
+    }
+}
+
+/* Runs one command (argv form: binary-safe).  Returns its reply, or NULL
+ * with *rv set (the context is discarded when the call itself failed). */
+static redisReply *command(request_rec *r, int argc, const char **argv,
+                           const size_t *lens, apr_status_t *rv)
+{
+    redisContext *c = checkout(r, rv);
+    redisReply *reply = NULL;
 
     if (c == NULL) {
         return NULL;
@@ -217,11 +236,13 @@ static redisReply *command(request_rec *r, int argc, const char **argv,
     if (reply == NULL || c->err) {
         if (reply) freeReplyObject(reply);
         discard(r);
+        *rv = APR_EGENERAL;
         return NULL;
     }
     if (reply->type == REDIS_REPLY_ERROR) {
         mp_rlog(APLOG_WARNING, 0, r, MPLOGNO(01212), "Redis: %s", reply->str);
         freeReplyObject(reply);
+        *rv = APR_EGENERAL;
         return NULL;
     }
     return reply;
@@ -232,7 +253,8 @@ static apr_status_t redis_get(request_rec *r, int n, const char *const *keys,
 {
     const char **argv = apr_palloc(r->pool, sizeof(char *) * (size_t)(n + 1));
     size_t *alen = apr_palloc(r->pool, sizeof(size_t) * (size_t)(n + 1));
-    redisReply *reply;
+    redisReply *reply = NULL;
+    apr_status_t rv;
 
     argv[0] = "MGET";
     alen[0] = 4;
@@ -240,16 +262,19 @@ static apr_status_t redis_get(request_rec *r, int n, const char *const *keys,
         argv[i + 1] = keys[i];
         alen[i + 1] = strlen(keys[i]);
     }
-    reply = command(r, n + 1, argv, alen);
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements != (size_t)n) {
-        if (reply) freeReplyObject(reply);
+    reply = command(r, n + 1, argv, alen, &rv);
+    if (reply == NULL) {
+        return rv;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != (size_t)n) {
+        freeReplyObject(reply);
         return APR_EGENERAL;
     }
     for (int i = 0; i < n; i++) {
         redisReply *e = reply->element[i];
 
         vals[i] = NULL;
+        lens[i] = 0;
         if (e->type == REDIS_REPLY_STRING) {
             vals[i] = apr_pstrmemdup(r->pool, e->str, e->len);
             lens[i] = e->len;
@@ -262,10 +287,11 @@ static apr_status_t redis_get(request_rec *r, int n, const char *const *keys,
 static apr_status_t simple(request_rec *r, int argc, const char **argv,
                            const size_t *lens, redisReply **out)
 {
-    redisReply *reply = command(r, argc, argv, lens);
+    apr_status_t rv;
+    redisReply *reply = command(r, argc, argv, lens, &rv);
 
     if (reply == NULL) {
-        return APR_EGENERAL;
+        return rv;
     }
     if (out) {
         *out = reply;
@@ -289,14 +315,15 @@ static apr_status_t redis_set(request_rec *r, const char *key,
 }
 
 static apr_status_t redis_add(request_rec *r, const char *key,
-                              apr_interval_time_t ttl)
+                              const char *val, apr_interval_time_t ttl)
 {
     const char *ms = apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
                                   apr_time_as_msec(ttl));
-    const char *argv[6] = { "SET", key, "1", "NX", "PX", ms };
-    size_t lens[6] = { 3, strlen(key), 1, 2, 2, strlen(ms) };
-    redisReply *reply;
-    apr_status_t rv = simple(r, 6, argv, lens, &reply);
+    const char *argv[6] = { "SET", key, val, "NX", "PX", ms };
+    size_t lens[6] = { 3, strlen(key), strlen(val), 2, 2, strlen(ms) };
+    redisReply *reply = NULL;
+    /* ttl 0: no expiry (SET key val NX) */
+    apr_status_t rv = simple(r, ttl ? 6 : 4, argv, lens, &reply);
 
     if (rv != APR_SUCCESS) {
         return rv;
@@ -306,12 +333,19 @@ static apr_status_t redis_add(request_rec *r, const char *key,
     return rv;
 }
 
-static apr_status_t redis_del(request_rec *r, const char *key)
-{
-    const char *argv[2] = { "DEL", key };
-    size_t lens[2] = { 3, strlen(key) };
+/* Compare and delete in one step on the server. */
+static const char del_if_script[] =
+    "if redis.call('get', KEYS[1]) == ARGV[1] then "
+    "return redis.call('del', KEYS[1]) end return 0";
 
-    return simple(r, 2, argv, lens, NULL);
+static apr_status_t redis_del_if(request_rec *r, const char *key,
+                                 const char *val)
+{
+    const char *argv[5] = { "EVAL", del_if_script, "1", key, val };
+    size_t lens[5] = { 4, sizeof(del_if_script) - 1, 1, strlen(key),
+                       strlen(val) };
+
+    return simple(r, 5, argv, lens, NULL);
 }
 
 static apr_status_t redis_incr(request_rec *r, const char *key,
@@ -319,7 +353,7 @@ static apr_status_t redis_incr(request_rec *r, const char *key,
 {
     const char *argv[2] = { "INCR", key };
     size_t lens[2] = { 4, strlen(key) };
-    redisReply *reply;
+    redisReply *reply = NULL;
     apr_status_t rv = simple(r, 2, argv, lens, &reply);
 
     if (rv != APR_SUCCESS) {
@@ -332,5 +366,6 @@ static apr_status_t redis_incr(request_rec *r, const char *key,
 }
 
 const mp_cache_backend_t mp_cache_redis = {
-    "redis", redis_get, redis_set, redis_add, redis_del, redis_incr
+    "redis", redis_get, redis_set, redis_add, redis_del_if, redis_incr,
+    redis_release
 };

@@ -8,6 +8,7 @@
 #include "ap_provider.h"
 #include "ap_socache.h"
 #include "apr_global_mutex.h"
+#include "apr_hash.h"
 #include "apr_strings.h"
 #include "http_config.h"
 #include "util_mutex.h"
@@ -43,7 +44,8 @@ int mp_cache_shm_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
 {
     mp_srv_conf_t *sc = ap_get_module_config(s->module_config,
                                              &marketpulse_module);
-    struct ap_socache_hints hints = {64, MAX_VALUE, 3600};
+    /* typical answers are a few KB; shmcb sizes its index from this */
+    struct ap_socache_hints hints = {64, 4096, 3600};
     const char *err, *arg;
     apr_status_t rv;
 
@@ -95,38 +97,64 @@ int mp_cache_shm_available(void)
     return instance != NULL;
 }
 
-/* The calls below run with the lock held. */
-static apr_status_t get_locked(request_rec *r, const char *key,
+/* shmcb picks a sub-cache by the id's first byte; every key starts with
+ * the same prefix, so the id starts with a hash of the whole key. */
+static const char *shm_id(request_rec *r, const char *key)
+{
+    apr_ssize_t klen = APR_HASH_KEY_STRING;
+    unsigned int h = apr_hashfunc_default(key, &klen);
+
+    return apr_psprintf(r->pool, "%08x%s", h, key);
+}
+
+/* One read buffer per request, not one per read. */
+static unsigned char *read_buffer(request_rec *r)
+{
+    void *buf = NULL;
+
+    apr_pool_userdata_get(&buf, "mp-shm-buf", r->pool);
+    if (buf == NULL) {
+        buf = apr_palloc(r->pool, MAX_VALUE + 1);
+        apr_pool_userdata_setn(buf, "mp-shm-buf", NULL, r->pool);
+    }
+    return buf;
+}
+
+/* The calls below run with the lock held; they get the shmcb id. */
+static apr_status_t get_locked(request_rec *r, const char *id,
                                const char **val, apr_size_t *len)
 {
-    unsigned char *buf = apr_palloc(r->pool, MAX_VALUE + 1);
+    unsigned char *buf = read_buffer(r);
     unsigned int n = MAX_VALUE;
     apr_status_t rv = provider->retrieve(instance, main_server,
-                                         (const unsigned char *)key,
-                                         (unsigned int)strlen(key), buf, &n,
+                                         (const unsigned char *)id,
+                                         (unsigned int)strlen(id), buf, &n,
                                          r->pool);
 
     *val = NULL;
+    *len = 0;
     if (rv == APR_NOTFOUND) {
         return APR_SUCCESS;
     }
     if (rv == APR_SUCCESS) {
-        buf[n] = '\0';
-        *val = (const char *)buf;
+        *val = apr_pstrmemdup(r->pool, (const char *)buf, n);
         *len = n;
     }
     return rv;
 }
 
-static apr_status_t set_locked(request_rec *r, const char *key,
+static apr_status_t set_locked(request_rec *r, const char *id,
                                const char *val, apr_size_t len,
                                apr_interval_time_t ttl)
 {
     if (len > MAX_VALUE) {
         return APR_ENOSPC;
     }
-    return provider->store(instance, main_server, (const unsigned char *)key,
-                           (unsigned int)strlen(key), apr_time_now() + ttl,
+    if (ttl == 0) {
+        ttl = apr_time_from_sec(86400 * 365);
+    }
+    return provider->store(instance, main_server, (const unsigned char *)id,
+                           (unsigned int)strlen(id), apr_time_now() + ttl,
                            (unsigned char *)val, (unsigned int)len, r->pool);
 }
 
@@ -138,13 +166,13 @@ static apr_status_t set_locked(request_rec *r, const char *key,
     apr_global_mutex_unlock(lock);                                          \
     return rv
 
-static apr_status_t get_all(request_rec *r, int n, const char *const *keys,
+static apr_status_t get_all(request_rec *r, int n, const char *const *ids,
                             const char **vals, apr_size_t *lens)
 {
     apr_status_t rv = APR_SUCCESS;
 
     for (int i = 0; i < n && rv == APR_SUCCESS; i++) {
-        rv = get_locked(r, keys[i], &vals[i], &lens[i]);
+        rv = get_locked(r, ids[i], &vals[i], &lens[i]);
     }
     return rv;
 }
@@ -152,63 +180,95 @@ static apr_status_t get_all(request_rec *r, int n, const char *const *keys,
 static apr_status_t shm_get(request_rec *r, int n, const char *const *keys,
                             const char **vals, apr_size_t *lens)
 {
-    WITH_LOCK(get_all(r, n, keys, vals, lens));
+    const char **ids = apr_palloc(r->pool, sizeof(char *) * (size_t)n);
+
+    for (int i = 0; i < n; i++) {
+        ids[i] = shm_id(r, keys[i]);
+    }
+    {
+        WITH_LOCK(get_all(r, n, ids, vals, lens));
+    }
 }
 
 static apr_status_t shm_set(request_rec *r, const char *key, const char *val,
                             apr_size_t len, apr_interval_time_t ttl)
 {
-    WITH_LOCK(set_locked(r, key, val, len, ttl));
+    const char *id = shm_id(r, key);
+
+    WITH_LOCK(set_locked(r, id, val, len, ttl));
 }
 
-static apr_status_t add_locked(request_rec *r, const char *key,
-                               apr_interval_time_t ttl)
+static apr_status_t add_locked(request_rec *r, const char *id,
+                               const char *val, apr_interval_time_t ttl)
 {
     const char *v;
     apr_size_t n;
-    apr_status_t rv = get_locked(r, key, &v, &n);
+    apr_status_t rv = get_locked(r, id, &v, &n);
 
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    return v ? APR_EEXIST : set_locked(r, key, "1", 1, ttl);
+    return v ? APR_EEXIST : set_locked(r, id, val, strlen(val), ttl);
 }
 
-static apr_status_t shm_add(request_rec *r, const char *key,
+static apr_status_t shm_add(request_rec *r, const char *key, const char *val,
                             apr_interval_time_t ttl)
 {
-    WITH_LOCK(add_locked(r, key, ttl));
+    const char *id = shm_id(r, key);
+
+    WITH_LOCK(add_locked(r, id, val, ttl));
 }
 
-static apr_status_t shm_del(request_rec *r, const char *key)
+static apr_status_t del_if_locked(request_rec *r, const char *id,
+                                  const char *val)
 {
-    WITH_LOCK(provider->remove(instance, main_server,
-                               (const unsigned char *)key,
-                               (unsigned int)strlen(key), r->pool));
+    const char *v;
+    apr_size_t n;
+    apr_status_t rv = get_locked(r, id, &v, &n);
+
+    if (rv != APR_SUCCESS || v == NULL || strcmp(v, val) != 0) {
+        return rv;
+    }
+    return provider->remove(instance, main_server, (const unsigned char *)id,
+                            (unsigned int)strlen(id), r->pool);
 }
 
-static apr_status_t incr_locked(request_rec *r, const char *key,
+static apr_status_t shm_del_if(request_rec *r, const char *key,
+                               const char *val)
+{
+    const char *id = shm_id(r, key);
+
+    WITH_LOCK(del_if_locked(r, id, val));
+}
+
+static apr_status_t incr_locked(request_rec *r, const char *id,
                                 apr_int64_t *out)
 {
     const char *v;
     apr_size_t n;
-    apr_status_t rv = get_locked(r, key, &v, &n);
+    apr_status_t rv = get_locked(r, id, &v, &n);
 
     if (rv != APR_SUCCESS) {
         return rv;
     }
     *out = (v ? apr_atoi64(v) : 0) + 1;
     v = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, *out);
-    /* the generation outlives any entry it guards */
-    return set_locked(r, key, v, strlen(v), apr_time_from_sec(86400 * 365));
+    return set_locked(r, id, v, strlen(v), 0);
 }
 
 static apr_status_t shm_incr(request_rec *r, const char *key,
                              apr_int64_t *out)
 {
-    WITH_LOCK(incr_locked(r, key, out));
+    const char *id = shm_id(r, key);
+
+    WITH_LOCK(incr_locked(r, id, out));
+}
+
+static void shm_release(request_rec *r)
+{
+    (void)r;
 }
 
 const mp_cache_backend_t mp_cache_shm = {
-    "shm", shm_get, shm_set, shm_add, shm_del, shm_incr
+    "shm", shm_get, shm_set, shm_add, shm_del_if, shm_incr, shm_release
 };

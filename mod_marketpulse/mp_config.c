@@ -313,8 +313,10 @@ static const int_range_t slots_range = {
 static const int_range_t redis_timeout_range = {
     1, 10000, "must be milliseconds from 1 to 10000"
 };
+/* shmcb's own limits for answers of a few KB (it refuses 64 MB and up,
+ * and cannot lay out an index below about 1 MB) */
 static const int_range_t shm_size_range = {
-    65536, 1073741824, "must be bytes from 65536 to 1073741824"
+    1048576, 66060288, "must be bytes from 1048576 to 66060288"
 };
 
 typedef struct {

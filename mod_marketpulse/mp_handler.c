@@ -70,6 +70,7 @@ int mp_handler(request_rec *r)
     mp_route_match_t m;
     mp_route_result_t res;
     mp_req_t req;
+    int status;
 
     if (path == NULL) {
         return DECLINED;
@@ -92,8 +93,10 @@ int mp_handler(request_rec *r)
         return mp_respond_invalid(r, req.params);
     }
     if (mp_cache_lookup(r, dc, (mp_cache_endpoint_t)m.route->cache, path,
-                        req.params->args) == OK) {
+                        req.params) == OK) {
         return OK;
     }
-    return m.route->fn(&req);
+    status = m.route->fn(&req);
+    mp_cache_release_lock(r);
+    return status;
 }

@@ -1,6 +1,7 @@
 /* Shared counters: an anonymous shm segment inherited by the children. */
 #include "apr_atomic.h"
 #include "apr_shm.h"
+#include "apr_time.h"
 
 #include "mp_stats.h"
 
@@ -32,6 +33,10 @@ apr_status_t mp_stats_create(apr_pool_t *pconf)
     for (int i = 0; i < MP_STAT_COUNT; i++) {
         counters[i] = 0;
     }
+    /* generations start at the clock (microseconds): never a number used
+     * before, nor one the Redis generation (also clock-seeded) will reach
+     * by counting */
+    counters[MP_STAT_SHM_GENERATION] = (apr_uint64_t)apr_time_now();
     return APR_SUCCESS;
 }
 

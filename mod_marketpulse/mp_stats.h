@@ -15,8 +15,10 @@ typedef enum {
     MP_STAT_CACHE_LOCK_WAITS,      /* misses that waited for another's fill */
     MP_STAT_CACHE_INVALIDATIONS,
     MP_STAT_REDIS_UP,              /* gauge: 1 when the last Redis call worked */
-    MP_STAT_REDIS_FAILURES,        /* failed Redis calls on this host */
-    MP_STAT_REDIS_BUMPED,          /* failures a generation bump covers */
+    MP_STAT_REDIS_OWED,            /* invalidations that missed Redis */
+    MP_STAT_REDIS_PAID,            /* of those, covered by a later bump */
+    MP_STAT_REDIS_LAST_GEN,        /* the Redis generation last seen */
+    MP_STAT_SHM_GENERATION,        /* this host's shared-memory generation */
     MP_STAT_COUNT
 } mp_stat_t;
 

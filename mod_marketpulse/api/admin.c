@@ -14,8 +14,11 @@ int mp_api_admin_cache_clear(mp_req_t *req)
                                 "enabled here (MarketPulseAdmin).", NULL);
     }
     if (mp_cache_invalidate(r, &generation) != APR_SUCCESS) {
-        return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE,
-                                "No cache backend could be reached.", NULL);
+        apr_table_setn(r->err_headers_out, "Retry-After", "1");
+        return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE, "Redis did not "
+                                "take the invalidation: this host is fresh, "
+                                "other hosts only once Redis answers again. "
+                                "Retry.", NULL);
     }
     mp_rlog(APLOG_NOTICE, 0, r, MPLOGNO(01231), "cache cleared: generation "
             "%" APR_INT64_T_FMT, generation);

@@ -283,7 +283,11 @@ def test_no_stale_answer_after_an_outage(stack, own_redis):
     try:
         stack.sql("UPDATE products SET name = name || ' (during outage)'"
                   " WHERE id = %s", (pid,))
-        assert h.request("POST", "/api/admin/cache/clear").status_code == 200
+        r = h.request("POST", "/api/admin/cache/clear")
+        # this host is fresh, other hosts only once Redis answers: say so
+        assert r.status_code == 503 and r.headers["Retry-After"] == "1"
+        assert "Retry" in r.json()["error"]["message"]
+        assert h.get(path).json()["data"]["name"] == name + " (during outage)"
     finally:
         redis.signal(signal.SIGCONT)
     try:
@@ -323,3 +327,48 @@ def test_redis_over_a_unix_socket(stack):
         assert body["backend"] == "redis" and body["fallbacks"] == 0
     finally:
         h.stop()
+
+
+def test_shared_memory_holds_many_entries_at_its_smallest_size(stack):
+    """The smallest size the directive accepts starts (shmcb lays its index
+    out for answers of a few KB) and keeps hundreds of answers: keys are
+    spread over all of its sub-caches."""
+    h = stack.httpd("shm-small", extra_conf="MarketPulseRedis off\n"
+                    "MarketPulseCacheShmSize 1048576\n").start()
+    try:
+        # 1 MB: 8 sub-caches of 31 slots; a miss takes two (lock, entry)
+        paths = [unique("/api/products?limit=1") for _ in range(100)]
+        for p in paths:
+            assert h.get(p).headers["X-Cache"] == "MISS"
+        hits = sum(h.get(p).headers["X-Cache"] == "HIT" for p in paths)
+        assert hits >= 95, hits
+    finally:
+        h.stop()
+
+
+def test_a_hit_never_skips_validation(api):
+    path = unique("/api/products?limit=5")
+    api.get(path)
+    assert api.get(path).headers["X-Cache"] == "HIT"
+    r = api.get(path + "&limit=10")                 # repeated: a 422
+    assert r.status_code == 422 and "X-Cache" not in r.headers
+
+
+def test_a_limit_allowed_elsewhere_is_not_served_here(stack, api):
+    wide = stack.httpd("wide", extra_conf="<Location /api>\n"
+                       "MarketPulseMaxPageSize 500\n</Location>\n").start()
+    try:
+        path = unique("/api/products?limit=150")
+        assert wide.get(path).status_code == 200     # cached by that host
+        assert api.get(path).status_code == 422      # over this host's 100
+    finally:
+        wide.stop()
+
+
+def test_waiters_do_not_stall_when_the_filler_has_no_answer(api):
+    path = unique("/api/customers/999999999")
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda _: api.get(path), range(20)))
+    assert all(r.status_code == 404 for r in answers)
+    assert time.monotonic() - start < 1.5
