@@ -97,14 +97,16 @@ int mp_cache_shm_available(void)
     return instance != NULL;
 }
 
-/* shmcb picks a sub-cache by the id's first byte; every key starts with
- * the same prefix, so the id starts with a hash of the whole key. */
+/* shmcb picks a sub-cache by the low bits of the id's first byte; every
+ * key starts with the same prefix, so the id starts with a byte of a hash
+ * of the whole key (never 0: ids are handled as C strings here). */
 static const char *shm_id(request_rec *r, const char *key)
 {
     apr_ssize_t klen = APR_HASH_KEY_STRING;
     unsigned int h = apr_hashfunc_default(key, &klen);
+    char first[2] = { (char)((h & 0xff) ? (h & 0xff) : 1), '\0' };
 
-    return apr_psprintf(r->pool, "%08x%s", h, key);
+    return apr_pstrcat(r->pool, first, key, NULL);
 }
 
 /* One read buffer per request, not one per read. */

@@ -211,6 +211,13 @@ void mp_params_check_window(mp_params_t *ps, const char *from,
     }
 }
 
+void mp_param_window(mp_params_t *ps, const char **from, const char **to)
+{
+    mp_param_date(ps, "from", from);
+    mp_param_date(ps, "to", to);
+    mp_params_check_window(ps, *from, *to);
+}
+
 int mp_param_enum(mp_params_t *ps, const char *name,
                   const char *const *allowed, const char *def,
                   const char **out)

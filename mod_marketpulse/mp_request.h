@@ -57,5 +57,8 @@ int mp_date_valid(const char *text);
 /* Records an error on `from` when both are given and from is after to. */
 void mp_params_check_window(mp_params_t *ps, const char *from,
                             const char *to);
+/* The date window of a request: `from` and `to` (each NULL when absent),
+ * checked one by one and against each other. */
+void mp_param_window(mp_params_t *ps, const char **from, const char **to);
 
 #endif

@@ -53,9 +53,7 @@ int mp_api_dashboard(mp_req_t *req)
     mp_db_status_t st;
     json_t *t, *tp, *tr;
 
-    mp_param_date(req->params, "from", &from);
-    mp_param_date(req->params, "to", &to);
-    mp_params_check_window(req->params, from, to);
+    mp_param_window(req->params, &from, &to);
     if (!mp_params_ok(req->params)) {
         return mp_respond_invalid(r, req->params);
     }

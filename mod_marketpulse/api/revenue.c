@@ -31,9 +31,7 @@ int mp_api_revenue(mp_req_t *req)
     mp_db_status_t st;
     json_t *s, *t;
 
-    mp_param_date(req->params, "from", &from);
-    mp_param_date(req->params, "to", &to);
-    mp_params_check_window(req->params, from, to);
+    mp_param_window(req->params, &from, &to);
     mp_param_enum(req->params, "granularity", granularities, "day",
                   &granularity);
     mp_param_int(req->params, "limit", MAX_PERIODS, 1, MAX_PERIODS, &limit);

@@ -35,9 +35,7 @@ int mp_api_transactions(mp_req_t *req)
     mp_params_t *ps = req->params;
     const char *filters[5];
 
-    mp_param_date(ps, "from", &filters[0]);
-    mp_param_date(ps, "to", &filters[1]);
-    mp_params_check_window(ps, filters[0], filters[1]);
+    mp_param_window(ps, &filters[0], &filters[1]);
     mp_param_enum(ps, "status", statuses, NULL, &filters[2]);
     mp_param_id(ps, "customer_id", &filters[3]);
     mp_param_id(ps, "product_id", &filters[4]);
