@@ -326,6 +326,23 @@ static cache_req_t *request_state(request_rec *r)
     return cr;
 }
 
+/* The fill lock's value: random, not the request id, which a client may
+ * choose (two clients sending one id could free each other's lock). */
+static const char *lock_token(request_rec *r)
+{
+    unsigned char raw[12];
+    char *hex = apr_palloc(r->pool, sizeof(raw) * 2 + 1);
+
+    if (apr_generate_random_bytes(raw, sizeof(raw)) != APR_SUCCESS) {
+        return apr_psprintf(r->pool, "%" APR_TIME_T_FMT "-%pp",
+                            apr_time_now(), (void *)r);
+    }
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        apr_snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    }
+    return hex;
+}
+
 void mp_cache_release_lock(request_rec *r)
 {
     cache_req_t *cr = request_state(r);
@@ -417,7 +434,7 @@ int mp_cache_lookup(request_rec *r, const mp_dir_conf_t *dc,
         cr->be->release(r);
         return DECLINED;
     }
-    cr->token = mp_request_id(r);
+    cr->token = lock_token(r);
     rv = cr->be->add(r, cr->lock_key, cr->token, FILL_LOCK_TTL);
     if (rv == APR_SUCCESS) {
         cr->lock_be = cr->be;

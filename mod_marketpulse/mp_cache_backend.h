@@ -22,7 +22,9 @@ typedef struct {
                         apr_interval_time_t ttl);
     /* Deletes key only while it holds val: a lock only its owner frees. */
     apr_status_t (*del_if)(request_rec *r, const char *key, const char *val);
-    /* Adds one to an integer key and returns the new value. */
+    /* Adds one to an integer key and returns the new value.  NULL where
+     * the policy keeps the generation elsewhere (shared memory keeps its
+     * in a shared counter that cannot be evicted). */
     apr_status_t (*incr)(request_rec *r, const char *key, apr_int64_t *val);
     /* Ends this request's use for now (a pooled connection goes back). */
     void (*release)(request_rec *r);

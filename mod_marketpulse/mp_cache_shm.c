@@ -1,7 +1,7 @@
 /* Shared-memory cache backend: mod_socache_shmcb, looked up as a provider
  * and made before the fork so every child of this host shares it.  shmcb
  * is not safe for concurrent use, so one global mutex guards each call;
- * the same mutex makes add() and incr() atomic across children. */
+ * the same mutex makes add() and del_if() atomic across children. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -243,34 +243,11 @@ static apr_status_t shm_del_if(request_rec *r, const char *key,
     WITH_LOCK(del_if_locked(r, id, val));
 }
 
-static apr_status_t incr_locked(request_rec *r, const char *id,
-                                apr_int64_t *out)
-{
-    const char *v;
-    apr_size_t n;
-    apr_status_t rv = get_locked(r, id, &v, &n);
-
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    *out = (v ? apr_atoi64(v) : 0) + 1;
-    v = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, *out);
-    return set_locked(r, id, v, strlen(v), 0);
-}
-
-static apr_status_t shm_incr(request_rec *r, const char *key,
-                             apr_int64_t *out)
-{
-    const char *id = shm_id(r, key);
-
-    WITH_LOCK(incr_locked(r, id, out));
-}
-
 static void shm_release(request_rec *r)
 {
     (void)r;
 }
 
 const mp_cache_backend_t mp_cache_shm = {
-    "shm", shm_get, shm_set, shm_add, shm_del_if, shm_incr, shm_release
+    "shm", shm_get, shm_set, shm_add, shm_del_if, NULL, shm_release
 };

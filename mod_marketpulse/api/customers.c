@@ -1,6 +1,4 @@
 /* /api/customers and /api/customers/{id}: analytics per customer. */
-#include "apr_strings.h"
-
 #include "api.h"
 
 static const mp_sort_t sorts[] = {

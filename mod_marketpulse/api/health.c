@@ -1,6 +1,4 @@
 /* Liveness and readiness probes. */
-#include "apr_strings.h"
-
 #include "api.h"
 #include "mp_cache.h"
 

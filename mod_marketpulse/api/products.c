@@ -1,6 +1,4 @@
 /* /api/products and /api/products/{id}: performance per product. */
-#include "apr_strings.h"
-
 #include "api.h"
 
 #define DETAIL_DAYS "30"
