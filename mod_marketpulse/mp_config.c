@@ -44,6 +44,9 @@ void *mp_create_dir_conf(apr_pool_t *p, char *dir)
     dc->cache = MP_UNSET;
     dc->admin = MP_UNSET;
     dc->ttl_default = MP_UNSET;
+    dc->rollups = MP_UNSET;
+    dc->max_body = MP_UNSET;
+    dc->max_batch = MP_UNSET;
     for (int i = 0; i < MP_CACHE_ENDPOINTS; i++) {
         dc->ttl[i] = MP_UNSET;
     }
@@ -66,6 +69,9 @@ void *mp_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->cache = MERGE_INT(cache);
     dc->admin = MERGE_INT(admin);
     dc->ttl_default = MERGE_INT(ttl_default);
+    dc->rollups = MERGE_INT(rollups);
+    dc->max_body = MERGE_INT(max_body);
+    dc->max_batch = MERGE_INT(max_batch);
     for (int i = 0; i < MP_CACHE_ENDPOINTS; i++) {
         dc->ttl[i] = MERGE_INT(ttl[i]);
     }
@@ -82,6 +88,8 @@ void *mp_create_srv_conf(apr_pool_t *p, server_rec *s)
     sc->db_slots = MP_UNSET;
     sc->redis_timeout_ms = MP_UNSET;
     sc->cache_shm_size = MP_UNSET;
+    sc->export_timeout_ms = MP_UNSET;
+    sc->idempotency_ttl = MP_UNSET;
     return sc;
 }
 
@@ -102,6 +110,8 @@ void *mp_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->cache_prefix = add->cache_prefix ? add->cache_prefix
                                          : base->cache_prefix;
     sc->cache_shm_size = MERGE_INT(cache_shm_size);
+    sc->export_timeout_ms = MERGE_INT(export_timeout_ms);
+    sc->idempotency_ttl = MERGE_INT(idempotency_ttl);
     return sc;
 }
 
@@ -121,6 +131,31 @@ int mp_conf_page_size(const mp_dir_conf_t *dc)
 int mp_conf_max_page_size(const mp_dir_conf_t *dc)
 {
     return value_or(dc->max_page_size, MP_DEFAULT_MAX_PAGE_SIZE);
+}
+
+int mp_conf_rollups(const mp_dir_conf_t *dc)
+{
+    return value_or(dc->rollups, 1);
+}
+
+int mp_conf_max_body(const mp_dir_conf_t *dc)
+{
+    return value_or(dc->max_body, MP_DEFAULT_MAX_BODY);
+}
+
+int mp_conf_max_batch(const mp_dir_conf_t *dc)
+{
+    return value_or(dc->max_batch, MP_DEFAULT_MAX_BATCH);
+}
+
+int mp_conf_export_timeout_ms(const mp_srv_conf_t *sc)
+{
+    return value_or(sc->export_timeout_ms, MP_DEFAULT_EXPORT_TIMEOUT_MS);
+}
+
+int mp_conf_idempotency_ttl(const mp_srv_conf_t *sc)
+{
+    return value_or(sc->idempotency_ttl, MP_DEFAULT_IDEMPOTENCY_TTL);
 }
 
 int mp_conf_stmt_timeout_ms(const mp_srv_conf_t *sc)
@@ -319,6 +354,16 @@ static const int_range_t shm_size_range = {
     1048576, 66060288, "must be bytes from 1048576 to 66060288"
 };
 
+static const int_range_t body_range = {
+    1024, 268435456, "must be bytes from 1024 to 268435456"
+};
+static const int_range_t batch_range = {
+    1, 100000, "must be a whole number from 1 to 100000"
+};
+static const int_range_t idempotency_ttl_range = {
+    60, 31536000, "must be seconds from 60 to 31536000"
+};
+
 typedef struct {
     const int_range_t *range;
     size_t offset;
@@ -368,6 +413,19 @@ static const int_directive_t d_shm_size = {
     &shm_size_range, offsetof(mp_srv_conf_t, cache_shm_size), 1
 };
 
+static const int_directive_t d_max_body = {
+    &body_range, offsetof(mp_dir_conf_t, max_body), 0
+};
+static const int_directive_t d_max_batch = {
+    &batch_range, offsetof(mp_dir_conf_t, max_batch), 0
+};
+static const int_directive_t d_export_timeout = {
+    &timeout_range, offsetof(mp_srv_conf_t, export_timeout_ms), 1
+};
+static const int_directive_t d_idempotency_ttl = {
+    &idempotency_ttl_range, offsetof(mp_srv_conf_t, idempotency_ttl), 1
+};
+
 const command_rec mp_directives[] = {
     AP_INIT_FLAG("MarketPulse", set_enabled, NULL, ACCESS_CONF,
                  "On to serve the MarketPulse API under this <Location>"),
@@ -407,5 +465,19 @@ const command_rec mp_directives[] = {
     AP_INIT_TAKE1("MarketPulseCacheShmSize", set_int,
                   (void *)&d_shm_size, RSRC_CONF,
                   "bytes of the shared-memory fallback cache"),
+    AP_INIT_FLAG("MarketPulseRollups", set_dir_flag,
+                 (void *)offsetof(mp_dir_conf_t, rollups), ACCESS_CONF,
+                 "On to read analytics from the rollup tables, Off to "
+                 "aggregate transactions directly"),
+    AP_INIT_TAKE1("MarketPulseMaxBody", set_int, (void *)&d_max_body,
+                  ACCESS_CONF, "largest write body in bytes"),
+    AP_INIT_TAKE1("MarketPulseMaxBatch", set_int, (void *)&d_max_batch,
+                  ACCESS_CONF, "most transactions in one POST"),
+    AP_INIT_TAKE1("MarketPulseExportTimeout", set_int,
+                  (void *)&d_export_timeout, RSRC_CONF,
+                  "milliseconds an export may run; 0 for no limit"),
+    AP_INIT_TAKE1("MarketPulseIdempotencyTTL", set_int,
+                  (void *)&d_idempotency_ttl, RSRC_CONF,
+                  "seconds an Idempotency-Key and its answer are kept"),
     {NULL, {NULL}, NULL, 0, 0, NULL}
 };

@@ -20,6 +20,10 @@
 #define MP_DEFAULT_CACHE_TTL        30
 #define MP_DEFAULT_REDIS_TIMEOUT_MS 50
 #define MP_DEFAULT_CACHE_SHM_SIZE   (8 * 1024 * 1024)
+#define MP_DEFAULT_MAX_BODY         (1024 * 1024)
+#define MP_DEFAULT_MAX_BATCH        500
+#define MP_DEFAULT_EXPORT_TIMEOUT_MS 3600000
+#define MP_DEFAULT_IDEMPOTENCY_TTL  86400
 
 /* The endpoints whose answers are cached, each with its own TTL. */
 typedef enum {
@@ -43,6 +47,9 @@ typedef struct {
     int admin;                 /* MarketPulseAdmin On|Off */
     int ttl_default;           /* MarketPulseCacheTTL seconds */
     int ttl[MP_CACHE_ENDPOINTS];   /* MarketPulseCacheTTL endpoint seconds */
+    int rollups;               /* MarketPulseRollups On|Off */
+    int max_body;              /* MarketPulseMaxBody bytes */
+    int max_batch;             /* MarketPulseMaxBatch */
 } mp_dir_conf_t;
 
 struct mp_gate;
@@ -60,6 +67,8 @@ typedef struct {
     const char *cache_prefix;  /* MarketPulseCachePrefix */
     int cache_shm_size;        /* MarketPulseCacheShmSize */
     void *redis;               /* per child: the Redis context pool */
+    int export_timeout_ms;     /* MarketPulseExportTimeout, 0 = none */
+    int idempotency_ttl;       /* MarketPulseIdempotencyTTL seconds */
 } mp_srv_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA marketpulse_module;
@@ -74,6 +83,11 @@ void *mp_merge_srv_conf(apr_pool_t *p, void *basev, void *addv);
 int mp_conf_page_size(const mp_dir_conf_t *dc);
 int mp_conf_max_page_size(const mp_dir_conf_t *dc);
 int mp_conf_stmt_timeout_ms(const mp_srv_conf_t *sc);
+int mp_conf_rollups(const mp_dir_conf_t *dc);
+int mp_conf_max_body(const mp_dir_conf_t *dc);
+int mp_conf_max_batch(const mp_dir_conf_t *dc);
+int mp_conf_export_timeout_ms(const mp_srv_conf_t *sc);
+int mp_conf_idempotency_ttl(const mp_srv_conf_t *sc);
 int mp_conf_db_wait_ms(const mp_srv_conf_t *sc);
 int mp_conf_db_slots(const mp_srv_conf_t *sc);
 int mp_conf_cache_ttl(const mp_dir_conf_t *dc, mp_cache_endpoint_t ep);

@@ -36,6 +36,7 @@ static apr_thread_mutex_t *sessions_lock;
 
 typedef struct {
     PGconn *conn;
+    int tx_guarded;            /* end_open_transaction registered */
 } db_request_t;
 
 static const mp_stmt_t session_setup = {
@@ -134,6 +135,12 @@ static mp_db_status_t classify(const PGresult *res, const PGconn *conn)
     if (state && strcmp(state, "57014") == 0) {
         return MP_DB_TIMEOUT;
     }
+    if (state && strncmp(state, "23", 2) == 0) {
+        return MP_DB_CONSTRAINT;
+    }
+    if (state && strncmp(state, "40", 2) == 0) {
+        return MP_DB_BUSY;           /* deadlock or serialization: retry */
+    }
     return sqlstate_unavailable(state) ? MP_DB_UNAVAILABLE : MP_DB_ERROR;
 }
 
@@ -151,6 +158,10 @@ static void log_failure(request_rec *r, const mp_stmt_t *stmt,
             stmt->label, res ? PQresultErrorMessage(res)
                              : PQerrorMessage(conn));
 }
+
+static const mp_stmt_t stmt_begin = { "begin", "BEGIN", 0 };
+static const mp_stmt_t stmt_commit = { "commit", "COMMIT", 0 };
+static const mp_stmt_t stmt_rollback = { "rollback", "ROLLBACK", 0 };
 
 static mp_db_status_t exec_raw(request_rec *r, PGconn *conn,
                                const mp_stmt_t *stmt,
@@ -253,31 +264,27 @@ static void copy_rows(apr_pool_t *p, const PGresult *res, mp_rows_t *rows)
     }
 }
 
-mp_db_status_t mp_db_select(request_rec *r, const mp_stmt_t *stmt,
-                            const char *const *params, mp_rows_t **rows)
+/* Runs stmt on this request's connection.  A pooled connection whose
+ * server restarted fails its first statement; when stmt is safe to run
+ * again (a read, or BEGIN: nothing of ours has happened yet), one reset
+ * gives a new session and stmt runs once more. */
+static mp_db_status_t run(request_rec *r, const mp_stmt_t *stmt,
+                          const char *const *params, int may_retry,
+                          PGresult **res)
 {
     for (int attempt = 0; ; attempt++) {
         PGconn *conn = NULL;
-        PGresult *res = NULL;
         mp_db_status_t status = request_conn(r, &conn);
 
+        *res = NULL;
         if (status == MP_DB_OK) {
             status = set_up_session(r, conn);
         }
         if (status == MP_DB_OK) {
-            status = exec_raw(r, conn, stmt, params, &res);
+            status = exec_raw(r, conn, stmt, params, res);
         }
-        if (status == MP_DB_OK) {
-            *rows = apr_pcalloc(r->pool, sizeof(mp_rows_t));
-            copy_rows(r->pool, res, *rows);
-            PQclear(res);
-            return MP_DB_OK;
-        }
-        /* A pooled connection whose server restarted fails its first
-         * statement; one reset gives a new session (nothing of ours lives
-         * in the old one) and the read runs again. */
-        if (status != MP_DB_UNAVAILABLE || attempt > 0 || conn == NULL
-            || PQstatus(conn) == CONNECTION_OK) {
+        if (status != MP_DB_UNAVAILABLE || !may_retry || attempt > 0
+            || conn == NULL || PQstatus(conn) == CONNECTION_OK) {
             return status;
         }
         PQreset(conn);
@@ -290,4 +297,170 @@ mp_db_status_t mp_db_select(request_rec *r, const mp_stmt_t *stmt,
                 "connection was broken; reconnected, retrying %s",
                 stmt->label);
     }
+}
+
+static mp_db_status_t run_rows(request_rec *r, const mp_stmt_t *stmt,
+                               const char *const *params, int may_retry,
+                               mp_rows_t **rows)
+{
+    PGresult *res;
+    mp_db_status_t status = run(r, stmt, params, may_retry, &res);
+
+    if (status == MP_DB_OK && rows) {
+        *rows = apr_pcalloc(r->pool, sizeof(mp_rows_t));
+        copy_rows(r->pool, res, *rows);
+    }
+    PQclear(res);
+    return status;
+}
+
+mp_db_status_t mp_db_select(request_rec *r, const mp_stmt_t *stmt,
+                            const char *const *params, mp_rows_t **rows)
+{
+    return run_rows(r, stmt, params, 1, rows);
+}
+
+/* A transaction must never reach the next user of the connection: mod_dbd
+ * sends no ROLLBACK when it takes the connection back.  Registered after
+ * mod_dbd's release, so it runs before it. */
+static apr_status_t end_open_transaction(void *data)
+{
+    PGconn *conn = data;
+
+    if (PQtransactionStatus(conn) != PQTRANS_IDLE
+        && PQstatus(conn) == CONNECTION_OK) {
+        PQclear(PQexec(conn, "ROLLBACK"));
+    }
+    return APR_SUCCESS;
+}
+
+mp_db_status_t mp_db_begin(request_rec *r)
+{
+    db_request_t *dr;
+    mp_db_status_t status = run_rows(r, &stmt_begin, NULL, 1, NULL);
+
+    dr = ap_get_module_config(r->request_config, &marketpulse_module);
+    if (status == MP_DB_OK && !dr->tx_guarded) {
+        apr_pool_cleanup_register(r->pool, dr->conn, end_open_transaction,
+                                  apr_pool_cleanup_null);
+        dr->tx_guarded = 1;
+    }
+    return status;
+}
+
+mp_db_status_t mp_db_exec(request_rec *r, const mp_stmt_t *stmt,
+                          const char *const *params, mp_rows_t **rows)
+{
+    return run_rows(r, stmt, params, 0, rows);
+}
+
+mp_db_status_t mp_db_commit(request_rec *r)
+{
+    mp_db_status_t status = run_rows(r, &stmt_commit, NULL, 0, NULL);
+
+    if (status == MP_DB_UNAVAILABLE) {
+        mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01110), "the connection broke "
+                "during COMMIT: the transaction may or may not have "
+                "committed");
+    }
+    return status;
+}
+
+void mp_db_rollback(request_rec *r)
+{
+    db_request_t *dr = ap_get_module_config(r->request_config,
+                                            &marketpulse_module);
+
+    if (dr && dr->conn && PQstatus(dr->conn) == CONNECTION_OK
+        && PQtransactionStatus(dr->conn) != PQTRANS_IDLE) {
+        run_rows(r, &stmt_rollback, NULL, 0, NULL);
+    }
+}
+
+static const mp_stmt_t stmt_local_timeout = {
+    "local_timeout",
+    "SELECT set_config('statement_timeout', $1, true)", 1
+};
+
+/* Asks the server to stop the running statement; the results still have
+ * to be read to the end before the connection is clean. */
+static void cancel_statement(request_rec *r, PGconn *conn)
+{
+    PGcancel *cancel = PQgetCancel(conn);
+    char err[256];
+
+    if (cancel == NULL || !PQcancel(cancel, err, sizeof(err))) {
+        mp_rlog(APLOG_WARNING, 0, r, MPLOGNO(01111),
+                "could not cancel the streaming statement");
+    }
+    PQfreeCancel(cancel);
+}
+
+/* Reads every result of the statement sent on conn, one row at a time,
+ * handing rows to on_row until it asks to stop. */
+static mp_db_status_t stream_rows(request_rec *r, PGconn *conn,
+                                  const mp_stmt_t *stmt, mp_db_row_fn on_row,
+                                  void *ctx)
+{
+    mp_db_status_t status = MP_DB_OK;
+    const char **cells = NULL;
+    int stopped = 0;
+    PGresult *res;
+
+    while ((res = PQgetResult(conn)) != NULL) {
+        ExecStatusType st = PQresultStatus(res);
+
+        if (st == PGRES_SINGLE_TUPLE && !stopped) {
+            int ncols = PQnfields(res);
+
+            if (cells == NULL) {
+                cells = apr_palloc(r->pool, sizeof(char *) * (apr_size_t)
+                                   (ncols + 1));
+            }
+            for (int c = 0; c < ncols; c++) {
+                cells[c] = PQgetisnull(res, 0, c) ? NULL
+                                                  : PQgetvalue(res, 0, c);
+            }
+            if (on_row(ctx, cells, ncols) != 0) {
+                stopped = 1;
+                cancel_statement(r, conn);
+            }
+        }
+        else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK
+                 && !stopped && status == MP_DB_OK) {
+            status = classify(res, conn);
+            log_failure(r, stmt, res, conn);
+        }
+        PQclear(res);
+    }
+    return status;
+}
+
+mp_db_status_t mp_db_stream(request_rec *r, const mp_stmt_t *stmt,
+                            const char *const *params, int timeout_ms,
+                            mp_db_row_fn on_row, void *ctx)
+{
+    db_request_t *dr;
+    const char *timeout = apr_itoa(r->pool, timeout_ms);
+    mp_db_status_t status = mp_db_begin(r);
+
+    if (status == MP_DB_OK) {
+        status = mp_db_exec(r, &stmt_local_timeout, &timeout, NULL);
+    }
+    if (status != MP_DB_OK) {
+        mp_db_rollback(r);
+        return status;
+    }
+    dr = ap_get_module_config(r->request_config, &marketpulse_module);
+    if (!PQsendQueryParams(dr->conn, stmt->sql, stmt->nparams, NULL, params,
+                           NULL, NULL, 0)) {
+        log_failure(r, stmt, NULL, dr->conn);
+        status = classify(NULL, dr->conn);
+    }
+    else {
+        PQsetSingleRowMode(dr->conn);
+        status = stream_rows(r, dr->conn, stmt, on_row, ctx);
+    }
+    mp_db_rollback(r);         /* a read: nothing to keep */
+    return status;
 }

@@ -13,6 +13,7 @@ typedef enum {
     MP_DB_UNAVAILABLE,   /* no connection, or it broke and a retry failed */
     MP_DB_BUSY,          /* every connection busy past MarketPulseDBWait */
     MP_DB_TIMEOUT,       /* MarketPulseStatementTimeout cancelled it */
+    MP_DB_CONSTRAINT,    /* a write broke a constraint (SQLSTATE 23xxx) */
     MP_DB_ERROR          /* anything else: a bug or a schema mismatch */
 } mp_db_status_t;
 
@@ -29,6 +30,27 @@ typedef struct {
  * (PostgreSQL restarted under it). */
 mp_db_status_t mp_db_select(request_rec *r, const mp_stmt_t *stmt,
                             const char *const *params, mp_rows_t **rows);
+
+/* Writes run in a transaction on the request's connection: BEGIN (which
+ * is retried once on a fresh session, since nothing has happened yet),
+ * statements that are never retried, then COMMIT.  A transaction still
+ * open when the request ends is rolled back.  MP_DB_UNAVAILABLE from
+ * mp_db_commit means the outcome is unknown. */
+mp_db_status_t mp_db_begin(request_rec *r);
+mp_db_status_t mp_db_exec(request_rec *r, const mp_stmt_t *stmt,
+                          const char *const *params, mp_rows_t **rows);
+mp_db_status_t mp_db_commit(request_rec *r);
+void mp_db_rollback(request_rec *r);
+
+/* Streams a large result row by row (libpq single-row mode) instead of
+ * buffering it: on_row gets each row's cells (NULL for SQL NULL), valid
+ * only during the call, and returns non-zero to stop, which cancels the
+ * statement and drains the connection.  The statement runs in a read
+ * transaction with its own statement timeout (ms, 0 for none). */
+typedef int (*mp_db_row_fn)(void *ctx, const char *const *cells, int ncols);
+mp_db_status_t mp_db_stream(request_rec *r, const mp_stmt_t *stmt,
+                            const char *const *params, int timeout_ms,
+                            mp_db_row_fn on_row, void *ctx);
 
 /* Looks up mod_dbd's functions; fails start-up when it is not loaded. */
 int mp_db_post_config(apr_pool_t *p, server_rec *s);

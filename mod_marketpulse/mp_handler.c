@@ -1,5 +1,7 @@
 /* Dispatch: is this request ours, which route, 404/405/OPTIONS, then the
  * route's handler with the decoded query string. */
+#include <string.h>
+
 #include "httpd.h"
 #include "apr_strings.h"
 #include "http_config.h"
@@ -80,13 +82,16 @@ int mp_handler(request_rec *r)
     if (res != MP_ROUTE_FOUND) {
         return answer_unrouted(r, res, &m);
     }
-    /* Reads take no body; a request that sent one still has it drained. */
-    if (ap_discard_request_body(r) != OK) {
+    /* Reads take no body; a request that sent one still has it drained.
+     * The write handlers read theirs. */
+    if (strcmp(m.route->method, "GET") == 0
+        && ap_discard_request_body(r) != OK) {
         return mp_respond_error(r, HTTP_BAD_REQUEST,
                                 "The request body could not be read.", NULL);
     }
     req.r = r;
     req.conf = dc;
+    req.path = path;
     req.id = m.param;
     req.params = mp_params_parse(r->pool, r->args);
     if (req.params->malformed) {

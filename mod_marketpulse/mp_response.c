@@ -104,9 +104,18 @@ int mp_respond_json(request_rec *r, int status, json_t *body)
         free(text);
         return OK;
     }
-    ap_set_content_length(r, (apr_off_t)strlen(text));
-    ap_rwrite(text, (int)strlen(text), r);
+    mp_respond_body(r, status, text, strlen(text));
     free(text);
+    return OK;
+}
+
+int mp_respond_body(request_rec *r, int status, const char *text,
+                    apr_size_t len)
+{
+    r->status = status;
+    ap_set_content_type(r, "application/json");
+    ap_set_content_length(r, (apr_off_t)len);
+    ap_rwrite(text, (int)len, r);
     return OK;
 }
 
@@ -128,13 +137,12 @@ int mp_respond_error(request_rec *r, int status, const char *message,
     char *text = json_dumps(body, JSON_COMPACT);
 
     json_decref(body);
-    r->status = status;
-    ap_set_content_type(r, "application/json");
-    if (text) {
-        ap_set_content_length(r, (apr_off_t)strlen(text));
-        ap_rwrite(text, (int)strlen(text), r);
-        free(text);
+    if (text == NULL) {
+        r->status = status;
+        return OK;
     }
+    mp_respond_body(r, status, text, strlen(text));
+    free(text);
     return OK;
 }
 

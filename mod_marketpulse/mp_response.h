@@ -17,6 +17,9 @@ void mp_response_begin(request_rec *r);
 /* Each sends the whole answer and returns OK for the handler to return.
  * The json_t arguments are stolen. */
 int mp_respond_json(request_rec *r, int status, json_t *body);
+/* A JSON body already serialized (an answer replayed for a retry). */
+int mp_respond_body(request_rec *r, int status, const char *text,
+                    apr_size_t len);
 int mp_respond_data(request_rec *r, json_t *data, json_t *pagination);
 int mp_respond_error(request_rec *r, int status, const char *message,
                      const apr_array_header_t *details);

@@ -1,5 +1,7 @@
 /* Admin endpoints: answered only where MarketPulseAdmin On is in effect,
  * a <Location> the operator protects with Apache's own Require. */
+#include "http_protocol.h"
+
 #include "api.h"
 #include "mp_cache.h"
 #include "mp_log.h"
@@ -9,6 +11,10 @@ int mp_api_admin_cache_clear(mp_req_t *req)
     request_rec *r = req->r;
     apr_int64_t generation;
 
+    if (ap_discard_request_body(r) != OK) {
+        return mp_respond_error(r, HTTP_BAD_REQUEST, "The request body "
+                                "could not be read.", NULL);
+    }
     if (req->conf->admin != 1) {
         return mp_respond_error(r, HTTP_FORBIDDEN, "Admin endpoints are not "
                                 "enabled here (MarketPulseAdmin).", NULL);

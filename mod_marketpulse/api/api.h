@@ -19,6 +19,7 @@
 struct mp_req {
     request_rec *r;
     const mp_dir_conf_t *conf;
+    const char *path;          /* the route path: "/transactions" */
     const char *id;            /* the {id} path segment, or NULL */
     mp_params_t *params;       /* the decoded query string */
 };
@@ -36,6 +37,10 @@ int mp_api_customer(mp_req_t *req);
 int mp_api_products(mp_req_t *req);
 int mp_api_product(mp_req_t *req);
 int mp_api_transactions(mp_req_t *req);
+int mp_api_transaction(mp_req_t *req);
+int mp_api_transactions_create(mp_req_t *req);
+int mp_api_transaction_update(mp_req_t *req);
+int mp_api_transactions_export(mp_req_t *req);
 int mp_api_openapi(mp_req_t *req);
 int mp_api_health_cache(mp_req_t *req);
 int mp_api_admin_cache_clear(mp_req_t *req);
@@ -49,7 +54,18 @@ typedef struct {
     mp_key_kind_t key_kind;
     const char *default_order;
     const mp_stmt_t *desc, *asc;   /* asc NULL: only the default order */
+    const mp_stmt_t *desc_direct, *asc_direct;  /* MarketPulseRollups Off */
 } mp_sort_t;
+
+/* The four statements of a sort: desc, asc, then their direct forms. */
+#define MP_SORT_STMTS(name) \
+    &mp_q_##name##_desc, &mp_q_##name##_asc, \
+    &mp_q_##name##_desc_direct, &mp_q_##name##_asc_direct
+
+/* The statement pair of an analytics query: the rollup form, or the
+ * direct one where MarketPulseRollups is Off. */
+#define MP_Q(req, name) \
+    (mp_conf_rollups((req)->conf) ? &mp_q_##name : &mp_q_##name##_direct)
 
 /* A list: its sorts (the first is the default; ends with a NULL name),
  * its columns, and where the sort key and the total are among them.

@@ -2,15 +2,13 @@
 #include "api.h"
 
 static const mp_sort_t sorts[] = {
-    {"lifetime_value", MP_KEY_NUMERIC, "desc",
-     &mp_q_customers_ltv_desc, &mp_q_customers_ltv_asc},
+    {"lifetime_value", MP_KEY_NUMERIC, "desc", MP_SORT_STMTS(customers_ltv)},
     {"total_orders", MP_KEY_INTEGER, "desc",
-     &mp_q_customers_orders_desc, &mp_q_customers_orders_asc},
+     MP_SORT_STMTS(customers_orders)},
     {"last_purchase", MP_KEY_TIMESTAMP, "desc",
-     &mp_q_customers_last_desc, &mp_q_customers_last_asc},
-    {"name", MP_KEY_TEXT, "asc",
-     &mp_q_customers_name_desc, &mp_q_customers_name_asc},
-    {NULL, MP_KEY_TEXT, NULL, NULL, NULL}
+     MP_SORT_STMTS(customers_last)},
+    {"name", MP_KEY_TEXT, "asc", MP_SORT_STMTS(customers_name)},
+    {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}
 };
 
 static const char *const segments[] = {"enterprise", "smb", "consumer", NULL};

@@ -67,12 +67,13 @@ int mp_api_dashboard(mp_req_t *req)
 
         from = span[0];
         to = span[1];
-        st = mp_db_select(r, &mp_q_dashboard_totals, span, &totals);
+        st = mp_db_select(r, MP_Q(req, dashboard_totals), span, &totals);
         if (st == MP_DB_OK) {
-            st = mp_db_select(r, &mp_q_dashboard_top_products, span, &top);
+            st = mp_db_select(r, MP_Q(req, dashboard_top_products), span,
+                              &top);
         }
         if (st == MP_DB_OK) {
-            st = mp_db_select(r, &mp_q_daily_sales, days, &trend);
+            st = mp_db_select(r, MP_Q(req, daily_sales), days, &trend);
         }
     }
     if (st != MP_DB_OK) {

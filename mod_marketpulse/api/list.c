@@ -105,6 +105,10 @@ static const mp_stmt_t *page_parse(mp_req_t *req, const mp_sort_t *sorts,
     if (!mp_params_ok(ps)) {
         return NULL;
     }
+    if (!mp_conf_rollups(req->conf)) {
+        return strcmp(order, "asc") == 0 ? sort->asc_direct
+                                         : sort->desc_direct;
+    }
     return strcmp(order, "asc") == 0 ? sort->asc : sort->desc;
 }
 

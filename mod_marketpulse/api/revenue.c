@@ -47,14 +47,15 @@ int mp_api_revenue(mp_req_t *req)
         series_args[1] = mp_cell(win, 0, 1);
         series_args[2] = granularity;
         series_args[3] = apr_ltoa(r->pool, limit);
-        st = mp_db_select(r, &mp_q_revenue_series, series_args, &series);
+        st = mp_db_select(r, MP_Q(req, revenue_series), series_args,
+                          &series);
     }
     if (st == MP_DB_OK) {
         /* totals cover exactly the periods shown, even when limit cut
          * the oldest ones off */
         span[0] = series->nrows ? mp_cell(series, 0, 5) : series_args[0];
         span[1] = series_args[1];
-        st = mp_db_select(r, &mp_q_revenue_totals, span, &totals);
+        st = mp_db_select(r, MP_Q(req, revenue_totals), span, &totals);
     }
     if (st != MP_DB_OK) {
         return mp_respond_db_error(r, st);

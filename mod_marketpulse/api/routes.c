@@ -14,6 +14,12 @@ const mp_route_t mp_api_routes[] = {
     {"GET", "/products", mp_api_products, MP_CACHE_PRODUCTS},
     {"GET", "/products/{id}", mp_api_product, MP_CACHE_PRODUCTS},
     {"GET", "/transactions", mp_api_transactions, MP_CACHE_TRANSACTIONS},
+    {"POST", "/transactions", mp_api_transactions_create, MP_CACHE_NONE},
+    {"GET", "/transactions/export", mp_api_transactions_export,
+     MP_CACHE_NONE},
+    {"GET", "/transactions/{id}", mp_api_transaction, MP_CACHE_TRANSACTIONS},
+    {"PATCH", "/transactions/{id}", mp_api_transaction_update,
+     MP_CACHE_NONE},
     {"GET", "/openapi.json", mp_api_openapi, MP_CACHE_NONE},
     {"POST", "/admin/cache/clear", mp_api_admin_cache_clear, MP_CACHE_NONE},
     {NULL, NULL, NULL, MP_CACHE_NONE}

@@ -8,8 +8,8 @@ static const char *const statuses[] = {
 /* The only order: newest first; the cursor still names it. */
 static const mp_sort_t sorts[] = {
     {"transaction_date", MP_KEY_TIMESTAMP, "desc",
-     &mp_q_transactions_list, NULL},
-    {NULL, MP_KEY_TEXT, NULL, NULL, NULL}
+     &mp_q_transactions_list, NULL, &mp_q_transactions_list, NULL},
+    {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}
 };
 
 #define COL_SORT_KEY 9
@@ -29,6 +29,17 @@ json_t *mp_api_transaction_rows(const mp_rows_t *rows, int max_rows)
 static const mp_list_t list = {
     sorts, cols, MP_NCOLS(cols), COL_SORT_KEY, -1
 };
+
+int mp_api_transaction(mp_req_t *req)
+{
+    mp_rows_t *one;
+
+    if (!mp_fetch_by_id(req, &mp_q_transaction_by_id, "transaction", &one)) {
+        return OK;
+    }
+    return mp_respond_data(req->r, mp_json_row(one, 0, cols,
+                                               MP_NCOLS(cols) - 1), NULL);
+}
 
 int mp_api_transactions(mp_req_t *req)
 {

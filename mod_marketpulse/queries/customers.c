@@ -3,9 +3,11 @@
  * fragments, so each gets a plan that walks its own keyset. */
 #include "queries.h"
 
-/* ($1 segment, $2 country, $3 cursor key, $4 cursor id, $5 rows,
- * $6 offset) -> customer columns, sort_key, total */
-#define CUSTOMERS_LIST(KEY, KEY_TYPE, KEY_TEXT, DIR, CMP)                   \
+/* Both forms take ($1 segment, $2 country, $3 cursor key, $4 cursor id,
+ * $5 rows, $6 offset) and give customer columns, sort_key, total.  The
+ * rollup form walks an index of customer_sales for its sort; the direct
+ * form aggregates `transactions` (MarketPulseRollups Off, benchmarks). */
+#define CUSTOMERS_DIRECT(KEY, KEY_TYPE, KEY_TEXT, DIR, CMP)                   \
     "WITH sales AS ("                                                      \
     "  SELECT customer_id, count(*) AS orders, sum(amount) AS ltv,"        \
     "         min(transaction_date) AS first_at,"                          \
@@ -30,25 +32,56 @@
     "  ORDER BY " KEY " " DIR ", id " DIR                                  \
     "  LIMIT $5::bigint OFFSET $6::bigint"
 
-#define LAST_KEY "coalesce(last_at, '-infinity'::timestamptz)"
-#define LAST_KEY_TEXT \
-    "CASE WHEN last_at IS NULL THEN '-infinity' ELSE " \
-    MP_SQL_TS_KEY("last_at") " END"
+#define CUSTOMERS_ROLLUP(KEY, KEY_TYPE, KEY_TEXT, DIR, CMP)                 \
+    "SELECT c.id, c.name, c.segment, c.country, s.orders AS orders,"       \
+    "       round(s.revenue, 2)::text,"                                    \
+    "       round(CASE WHEN s.orders > 0 THEN s.revenue / s.orders"        \
+    "                  ELSE 0 END, 2)::text,"                              \
+    "       " MP_SQL_TS("s.first_at") ", " MP_SQL_TS("s.last_at") ","     \
+    "       " KEY_TEXT " AS sort_key,"                                     \
+    "       (SELECT coalesce(sum(customers), 0) FROM customer_counts"      \
+    "         WHERE ($1::text IS NULL OR segment = $1::text)"              \
+    "           AND ($2::text IS NULL OR country = $2::text))"             \
+    "  FROM customer_sales s JOIN customers c ON c.id = s.customer_id"     \
+    " WHERE ($1::text IS NULL OR c.segment = $1::text)"                    \
+    "   AND ($2::text IS NULL OR c.country = $2::text)"                    \
+    "   AND ($3::text IS NULL"                                             \
+    "        OR (" KEY ", c.id) " CMP " ($3::text::" KEY_TYPE ", $4::bigint))" \
+    " ORDER BY " KEY " " DIR ", c.id " DIR                                 \
+    " LIMIT $5::bigint OFFSET $6::bigint"
 
-#define CUSTOMERS_STMT(name, KEY, KEY_TYPE, KEY_TEXT)                      \
-    const mp_stmt_t mp_q_customers_##name##_desc = {                       \
-        "customers_" #name "_desc",                                        \
-        CUSTOMERS_LIST(KEY, KEY_TYPE, KEY_TEXT, "DESC", "<"), 6            \
+/* KEY_TEXT writes the key the way the cursor keeps it: equal in both
+ * forms, so a cursor stays good when MarketPulseRollups changes. */
+#define LAST_KEY(t) "coalesce(" t "last_at, '-infinity'::timestamptz)"
+#define LAST_KEY_TEXT(t) \
+    "CASE WHEN " t "last_at IS NULL THEN '-infinity' ELSE " \
+    MP_SQL_TS_KEY(t "last_at") " END"
+
+#define CUSTOMERS_STMT(name, FORM, suffix, KEY, KEY_TYPE, KEY_TEXT)        \
+    const mp_stmt_t mp_q_customers_##name##_desc##suffix = {               \
+        "customers_" #name "_desc" #suffix,                                \
+        FORM(KEY, KEY_TYPE, KEY_TEXT, "DESC", "<"), 6                      \
     };                                                                     \
-    const mp_stmt_t mp_q_customers_##name##_asc = {                        \
-        "customers_" #name "_asc",                                         \
-        CUSTOMERS_LIST(KEY, KEY_TYPE, KEY_TEXT, "ASC", ">"), 6             \
+    const mp_stmt_t mp_q_customers_##name##_asc##suffix = {                \
+        "customers_" #name "_asc" #suffix,                                 \
+        FORM(KEY, KEY_TYPE, KEY_TEXT, "ASC", ">"), 6                       \
     }
 
-CUSTOMERS_STMT(ltv, "ltv", "numeric", "ltv::text");
-CUSTOMERS_STMT(orders, "orders", "bigint", "orders::text");
-CUSTOMERS_STMT(last, LAST_KEY, "timestamptz", LAST_KEY_TEXT);
-CUSTOMERS_STMT(name, "name", "text", "name");
+CUSTOMERS_STMT(ltv, CUSTOMERS_ROLLUP, , "s.revenue", "numeric",
+               "s.revenue::text");
+CUSTOMERS_STMT(orders, CUSTOMERS_ROLLUP, , "s.orders", "bigint",
+               "s.orders::text");
+CUSTOMERS_STMT(last, CUSTOMERS_ROLLUP, , LAST_KEY("s."), "timestamptz",
+               LAST_KEY_TEXT("s."));
+CUSTOMERS_STMT(name, CUSTOMERS_ROLLUP, , "c.name", "text", "c.name");
+
+CUSTOMERS_STMT(ltv, CUSTOMERS_DIRECT, _direct, "ltv", "numeric",
+               "ltv::text");
+CUSTOMERS_STMT(orders, CUSTOMERS_DIRECT, _direct, "orders", "bigint",
+               "orders::text");
+CUSTOMERS_STMT(last, CUSTOMERS_DIRECT, _direct, LAST_KEY(""),
+               "timestamptz", LAST_KEY_TEXT(""));
+CUSTOMERS_STMT(name, CUSTOMERS_DIRECT, _direct, "name", "text", "name");
 
 /* ($1 id) -> one customer with analytics, or no row */
 const mp_stmt_t mp_q_customer_by_id = {

@@ -3,13 +3,17 @@
 #include "queries.h"
 
 /* ($1 category, $2 cursor key, $3 cursor id, $4 rows, $5 offset) ->
- * product columns, sort_key, total */
-#define PRODUCTS_LIST(KEY, KEY_TYPE, DIR, CMP)                              \
-    "WITH sales AS ("                                                      \
-    "  SELECT product_id, sum(quantity) AS units, sum(amount) AS revenue," \
-    "         count(*) AS orders"                                          \
-    "    FROM transactions WHERE status = 'completed'"                     \
-    "   GROUP BY product_id),"                                             \
+ * product columns, sort_key, total.  SALES is where the per-product
+ * figures come from: the product_sales rollup, or `transactions`. */
+#define SALES_ROLLUP \
+    "SELECT product_id, units, revenue, orders FROM product_sales"
+#define SALES_DIRECT \
+    "SELECT product_id, sum(quantity) AS units, sum(amount) AS revenue," \
+    "       count(*) AS orders" \
+    "  FROM transactions WHERE status = 'completed' GROUP BY product_id"
+
+#define PRODUCTS_LIST(SALES, KEY, KEY_TYPE, DIR, CMP)                       \
+    "WITH sales AS (" SALES "),"                                           \
     " base AS ("                                                           \
     "  SELECT p.id, p.sku, p.name, p.category,"                            \
     "         coalesce(s.units, 0) AS units,"                              \
@@ -28,23 +32,38 @@
     "  ORDER BY " KEY " " DIR ", id " DIR                                  \
     "  LIMIT $4::bigint OFFSET $5::bigint"
 
-#define PRODUCTS_STMT(name, KEY, KEY_TYPE)                                 \
-    const mp_stmt_t mp_q_products_##name##_desc = {                        \
-        "products_" #name "_desc",                                         \
-        PRODUCTS_LIST(KEY, KEY_TYPE, "DESC", "<"), 5                       \
+#define PRODUCTS_STMT(name, SALES, suffix, KEY, KEY_TYPE)                 \
+    const mp_stmt_t mp_q_products_##name##_desc##suffix = {                \
+        "products_" #name "_desc" #suffix,                                 \
+        PRODUCTS_LIST(SALES, KEY, KEY_TYPE, "DESC", "<"), 5                \
     };                                                                     \
-    const mp_stmt_t mp_q_products_##name##_asc = {                         \
-        "products_" #name "_asc",                                          \
-        PRODUCTS_LIST(KEY, KEY_TYPE, "ASC", ">"), 5                        \
+    const mp_stmt_t mp_q_products_##name##_asc##suffix = {                 \
+        "products_" #name "_asc" #suffix,                                  \
+        PRODUCTS_LIST(SALES, KEY, KEY_TYPE, "ASC", ">"), 5                 \
     }
 
-PRODUCTS_STMT(revenue, "revenue", "numeric");
-PRODUCTS_STMT(units, "units", "bigint");
-PRODUCTS_STMT(name, "name", "text");
+PRODUCTS_STMT(revenue, SALES_ROLLUP, , "revenue", "numeric");
+PRODUCTS_STMT(units, SALES_ROLLUP, , "units", "bigint");
+PRODUCTS_STMT(name, SALES_ROLLUP, , "name", "text");
+PRODUCTS_STMT(revenue, SALES_DIRECT, _direct, "revenue", "numeric");
+PRODUCTS_STMT(units, SALES_DIRECT, _direct, "units", "bigint");
+PRODUCTS_STMT(name, SALES_DIRECT, _direct, "name", "text");
 
 /* ($1 id) -> one product with its all-time performance, or no row */
 const mp_stmt_t mp_q_product_by_id = {
     "product_by_id",
+    "SELECT p.id, p.sku, p.name, p.category, p.unit_price::text,"
+    "       coalesce(s.units, 0), round(coalesce(s.revenue, 0), 2)::text,"
+    "       coalesce(s.orders, 0),"
+    "       round(CASE WHEN s.units > 0 THEN s.revenue / s.units ELSE 0 END,"
+    "             2)::text"
+    "  FROM products p LEFT JOIN product_sales s ON s.product_id = p.id"
+    " WHERE p.id = $1::bigint",
+    1
+};
+
+const mp_stmt_t mp_q_product_by_id_direct = {
+    "product_by_id_direct",
     "SELECT p.id, p.sku, p.name, p.category, p.unit_price::text,"
     "       coalesce(sum(t.quantity), 0),"
     "       round(coalesce(sum(t.amount), 0), 2)::text, count(t.id),"

@@ -19,6 +19,23 @@
     col " >= " from "::date::timestamp AT TIME ZONE 'UTC' AND " \
     col " < (" to "::date + 1)::timestamp AT TIME ZONE 'UTC'"
 
+/* Customers who bought (completed) on a day in [lo, hi], from the
+ * customer_gaps rollup: a gap entering the window or, equally, one leaving
+ * it.  The side with fewer days beyond the window (first and last are
+ * the first and last days with sales) has fewer gaps to add up. */
+#define MP_SQL_BUYERS(lo, hi, first, last) \
+    "CASE WHEN " lo " - " first " <= " last " - " hi \
+    " THEN (SELECT coalesce(sum(customers), 0) FROM customer_gaps" \
+    "        WHERE later BETWEEN " lo " AND " hi " AND earlier < " lo ")" \
+    " ELSE (SELECT coalesce(sum(customers), 0) FROM customer_gaps" \
+    "        WHERE earlier BETWEEN " lo " AND " hi " AND later > " hi ") END"
+
+/* Analytics statements come in two forms: mp_q_NAME reads the rollups,
+ * mp_q_NAME_direct aggregates `transactions` (MarketPulseRollups Off,
+ * and the baseline of the benchmarks and tests). */
+#define MP_STMT_PAIR(name) \
+    extern const mp_stmt_t mp_q_##name, mp_q_##name##_direct
+
 /* health.c */
 extern const mp_stmt_t mp_q_ping;
 
@@ -27,30 +44,47 @@ extern const mp_stmt_t mp_q_ping;
 extern const mp_stmt_t mp_q_window;
 /* ($1 last day, $2 number of days, $3 product id or NULL) -> one row per
  * day: date, revenue, transaction_count, units_sold */
-extern const mp_stmt_t mp_q_daily_sales;
+MP_STMT_PAIR(daily_sales);
 
 /* dashboard.c */
-extern const mp_stmt_t mp_q_dashboard_totals;
-extern const mp_stmt_t mp_q_dashboard_top_products;
+MP_STMT_PAIR(dashboard_totals);
+MP_STMT_PAIR(dashboard_top_products);
 
 /* revenue.c */
-extern const mp_stmt_t mp_q_revenue_series;
-extern const mp_stmt_t mp_q_revenue_totals;
+MP_STMT_PAIR(revenue_series);
+MP_STMT_PAIR(revenue_totals);
 
 /* customers.c: list statements by sort and order */
-extern const mp_stmt_t mp_q_customers_ltv_desc, mp_q_customers_ltv_asc,
-    mp_q_customers_orders_desc, mp_q_customers_orders_asc,
-    mp_q_customers_last_desc, mp_q_customers_last_asc,
-    mp_q_customers_name_desc, mp_q_customers_name_asc;
+MP_STMT_PAIR(customers_ltv_desc);
+MP_STMT_PAIR(customers_ltv_asc);
+MP_STMT_PAIR(customers_orders_desc);
+MP_STMT_PAIR(customers_orders_asc);
+MP_STMT_PAIR(customers_last_desc);
+MP_STMT_PAIR(customers_last_asc);
+MP_STMT_PAIR(customers_name_desc);
+MP_STMT_PAIR(customers_name_asc);
 extern const mp_stmt_t mp_q_customer_by_id;
 
 /* products.c */
-extern const mp_stmt_t mp_q_products_revenue_desc, mp_q_products_revenue_asc,
-    mp_q_products_units_desc, mp_q_products_units_asc,
-    mp_q_products_name_desc, mp_q_products_name_asc;
-extern const mp_stmt_t mp_q_product_by_id;
+MP_STMT_PAIR(products_revenue_desc);
+MP_STMT_PAIR(products_revenue_asc);
+MP_STMT_PAIR(products_units_desc);
+MP_STMT_PAIR(products_units_asc);
+MP_STMT_PAIR(products_name_desc);
+MP_STMT_PAIR(products_name_asc);
+MP_STMT_PAIR(product_by_id);
 
 /* transactions.c */
 extern const mp_stmt_t mp_q_transactions_list;
+extern const mp_stmt_t mp_q_transactions_export;
+extern const mp_stmt_t mp_q_transaction_by_id;
+extern const mp_stmt_t mp_q_transactions_insert;
+extern const mp_stmt_t mp_q_transaction_set_status;
+
+/* idempotency.c */
+extern const mp_stmt_t mp_q_idempotency_claim;
+extern const mp_stmt_t mp_q_idempotency_read;
+extern const mp_stmt_t mp_q_idempotency_store;
+extern const mp_stmt_t mp_q_idempotency_purge;
 
 #endif

@@ -2,28 +2,99 @@
  * (transaction_date, id) so a deep page costs what the first one does. */
 #include "queries.h"
 
-/* ($1 from, $2 to, $3 status, $4 customer, $5 product, $6 cursor
- * timestamp, $7 cursor id, $8 rows) -> transaction columns, sort_key.
+/* A transaction as every endpoint shows it */
+#define TRANSACTION_COLS \
+    "id, customer_id, product_id, quantity, unit_price::text," \
+    " amount::text, status, " MP_SQL_TS("transaction_date") "," \
+    " " MP_SQL_TS("created_at")
+
+/* The list filters: ($1 from, $2 to, $3 status, $4 customer, $5 product).
  * Every filter is a parameter; PostgreSQL plans an unnamed statement
  * with the values in hand, so the unused ones fold away. */
+#define TRANSACTION_FILTERS \
+    " WHERE ($1::date IS NULL"                                              \
+    "        OR transaction_date >= $1::date::timestamp AT TIME ZONE 'UTC')"\
+    "   AND ($2::date IS NULL"                                              \
+    "        OR transaction_date < ($2::date + 1)::timestamp"               \
+    "                              AT TIME ZONE 'UTC')"                     \
+    "   AND ($3::text IS NULL OR status = $3::text)"                        \
+    "   AND ($4::bigint IS NULL OR customer_id = $4::bigint)"               \
+    "   AND ($5::bigint IS NULL OR product_id = $5::bigint)"
+
+/* (filters, $6 cursor timestamp, $7 cursor id, $8 rows) -> transaction
+ * columns, sort_key */
 const mp_stmt_t mp_q_transactions_list = {
     "transactions_list",
-    "SELECT id, customer_id, product_id, quantity, unit_price::text,"
-    "       amount::text, status, " MP_SQL_TS("transaction_date") ","
-    "       " MP_SQL_TS("created_at") ","
-    "       " MP_SQL_TS_KEY("transaction_date")
+    "SELECT " TRANSACTION_COLS ", " MP_SQL_TS_KEY("transaction_date")
     "  FROM transactions"
-    " WHERE ($1::date IS NULL"
-    "        OR transaction_date >= $1::date::timestamp AT TIME ZONE 'UTC')"
-    "   AND ($2::date IS NULL"
-    "        OR transaction_date < ($2::date + 1)::timestamp"
-    "                              AT TIME ZONE 'UTC')"
-    "   AND ($3::text IS NULL OR status = $3::text)"
-    "   AND ($4::bigint IS NULL OR customer_id = $4::bigint)"
-    "   AND ($5::bigint IS NULL OR product_id = $5::bigint)"
+    TRANSACTION_FILTERS
     "   AND ($6::text IS NULL"
     "        OR (transaction_date, id) < ($6::text::timestamptz, $7::bigint))"
     " ORDER BY transaction_date DESC, id DESC"
     " LIMIT $8::bigint",
     8
+};
+
+/* (filters) -> every matching transaction, newest first, for streaming */
+const mp_stmt_t mp_q_transactions_export = {
+    "transactions_export",
+    "SELECT " TRANSACTION_COLS
+    "  FROM transactions"
+    TRANSACTION_FILTERS
+    " ORDER BY transaction_date DESC, id DESC",
+    5
+};
+
+/* ($1 id) -> the transaction, or no row */
+const mp_stmt_t mp_q_transaction_by_id = {
+    "transaction_by_id",
+    "SELECT " TRANSACTION_COLS " FROM transactions WHERE id = $1::bigint",
+    1
+};
+
+/* ($1 the normalized items as JSON: [{n, customer_id, product_id,
+ * quantity, unit_price, status, transaction_date}]) -> either one row per
+ * item whose customer or product does not exist (n, field) and nothing
+ * inserted, or the inserted transactions in item order (n NULL).  The
+ * unit price defaults to the product's; the amount is always computed. */
+const mp_stmt_t mp_q_transactions_insert = {
+    "transactions_insert",
+    "WITH i AS ("
+    "  SELECT * FROM jsonb_to_recordset($1::jsonb)"
+    "           AS i(n int, customer_id bigint, product_id bigint,"
+    "                quantity int, unit_price numeric(12,2), status text,"
+    "                transaction_date timestamptz)),"
+    " missing AS ("
+    "  SELECT i.n, 'customer_id' AS field FROM i"
+    "   WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = i.customer_id)"
+    "  UNION ALL"
+    "  SELECT i.n, 'product_id' FROM i"
+    "   WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.id = i.product_id)),"
+    " ins AS ("
+    "  INSERT INTO transactions (customer_id, product_id, quantity,"
+    "                            unit_price, amount, status,"
+    "                            transaction_date)"
+    "  SELECT i.customer_id, i.product_id, i.quantity,"
+    "         coalesce(i.unit_price, p.unit_price),"
+    "         coalesce(i.unit_price, p.unit_price) * i.quantity, i.status,"
+    "         coalesce(i.transaction_date, now())"
+    "    FROM i JOIN products p ON p.id = i.product_id"
+    "   WHERE NOT EXISTS (SELECT 1 FROM missing)"
+    "   ORDER BY i.n"
+    "  RETURNING " TRANSACTION_COLS ")"
+    " SELECT n, field, NULL::bigint AS id, NULL::bigint, NULL::bigint,"
+    "        NULL::int, NULL, NULL, NULL, NULL, NULL"
+    "   FROM missing"
+    " UNION ALL"
+    " SELECT NULL, NULL, ins.* FROM ins"
+    " ORDER BY 1, 2, 3",
+    1
+};
+
+/* ($1 id, $2 status) -> the changed transaction, or no row */
+const mp_stmt_t mp_q_transaction_set_status = {
+    "transaction_set_status",
+    "UPDATE transactions SET status = $2::text WHERE id = $1::bigint"
+    " RETURNING " TRANSACTION_COLS,
+    2
 };

@@ -26,8 +26,28 @@ const mp_stmt_t mp_q_window = {
     3
 };
 
+/* ($1 last day, $2 number of days, $3 product id or NULL) */
 const mp_stmt_t mp_q_daily_sales = {
     "daily_sales",
+    "WITH sold AS ("
+    "  SELECT day, amount AS revenue, orders, units FROM sales_daily"
+    "   WHERE $3::bigint IS NULL AND status = 'completed'"
+    "     AND day BETWEEN $1::date - ($2::int - 1) AND $1::date"
+    "  UNION ALL"
+    "  SELECT day, revenue, orders, units FROM product_daily"
+    "   WHERE product_id = $3::bigint"
+    "     AND day BETWEEN $1::date - ($2::int - 1) AND $1::date)"
+    " SELECT d::date::text, round(coalesce(s.revenue, 0), 2)::text,"
+    "        coalesce(s.orders, 0), coalesce(s.units, 0)"
+    "   FROM generate_series(($1::date - ($2::int - 1))::timestamp,"
+    "                        $1::date::timestamp, interval '1 day') d"
+    "   LEFT JOIN sold s ON s.day = d::date"
+    "  ORDER BY d",
+    3
+};
+
+const mp_stmt_t mp_q_daily_sales_direct = {
+    "daily_sales_direct",
     "WITH sold AS ("
     "  SELECT (transaction_date AT TIME ZONE 'UTC')::date AS day,"
     "         sum(amount) AS revenue, count(*) AS orders,"

@@ -1,0 +1,118 @@
+/* Idempotency keys: docs/architecture.md ("Idempotency"). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "apr_sha1.h"
+#include "apr_strings.h"
+
+#include "idempotency.h"
+
+#define MAX_KEY_LEN 255
+
+int mp_idem_key(mp_req_t *req, const char **key)
+{
+    const char *k = apr_table_get(req->r->headers_in, "Idempotency-Key");
+    size_t len;
+
+    *key = k;
+    if (k == NULL) {
+        return 1;
+    }
+    len = strlen(k);
+    for (size_t i = 0; i < len; i++) {
+        if (k[i] < 0x21 || k[i] > 0x7e) {
+            len = 0;
+        }
+    }
+    if (len == 0 || len > MAX_KEY_LEN) {
+        mp_params_fail(req->params, "Idempotency-Key", "must be 1 to 255 "
+                       "visible ASCII characters, such as a UUID");
+        mp_respond_invalid(req->r, req->params);
+        return 0;
+    }
+    return 1;
+}
+
+const char *mp_idem_hash(request_rec *r, const char *path, const char *body,
+                         apr_size_t len)
+{
+    apr_sha1_ctx_t ctx;
+    unsigned char digest[APR_SHA1_DIGESTSIZE];
+    char *hex = apr_palloc(r->pool, 2 * APR_SHA1_DIGESTSIZE + 1);
+
+    apr_sha1_init(&ctx);
+    apr_sha1_update(&ctx, r->method, (unsigned int)strlen(r->method));
+    apr_sha1_update(&ctx, " ", 1);
+    apr_sha1_update(&ctx, path, (unsigned int)strlen(path));
+    apr_sha1_update(&ctx, "\n", 1);
+    apr_sha1_update_binary(&ctx, (const unsigned char *)body,
+                           (unsigned int)len);
+    apr_sha1_final(digest, &ctx);
+    for (int i = 0; i < APR_SHA1_DIGESTSIZE; i++) {
+        apr_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    }
+    return hex;
+}
+
+static int replay(request_rec *r, const mp_rows_t *first)
+{
+    const char *location = mp_cell(first, 0, 3);
+
+    if (location) {
+        apr_table_setn(r->headers_out, "Location", location);
+    }
+    apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
+    return mp_respond_body(r, atoi(mp_cell(first, 0, 1)),
+                           mp_cell(first, 0, 2), strlen(mp_cell(first, 0, 2)));
+}
+
+mp_idem_t mp_idem_claim(mp_req_t *req, const char *key, const char *hash)
+{
+    request_rec *r = req->r;
+    mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
+                                             &marketpulse_module);
+    const char *args[3] = {
+        key, hash, apr_itoa(r->pool, mp_conf_idempotency_ttl(sc))
+    };
+    mp_rows_t *rows;
+    mp_db_status_t st = mp_db_exec(r, &mp_q_idempotency_claim, args, &rows);
+
+    if (st == MP_DB_OK && rows->nrows == 1) {
+        return MP_IDEM_OWNED;
+    }
+    if (st == MP_DB_OK) {
+        st = mp_db_exec(r, &mp_q_idempotency_read, &key, &rows);
+    }
+    mp_db_rollback(r);
+    if (st != MP_DB_OK) {
+        mp_respond_db_error(r, st);
+    }
+    else if (rows->nrows == 0 || strcmp(mp_cell(rows, 0, 0), hash) != 0) {
+        mp_respond_error(r, HTTP_CONFLICT, "This Idempotency-Key was used "
+                         "with another request body; use a new key for a "
+                         "new request.", NULL);
+    }
+    else if (mp_cell(rows, 0, 1) == NULL) {
+        mp_respond_error(r, HTTP_CONFLICT, "A request with this "
+                         "Idempotency-Key is still being processed.", NULL);
+    }
+    else {
+        replay(r, rows);
+    }
+    return MP_IDEM_ANSWERED;
+}
+
+mp_db_status_t mp_idem_store(mp_req_t *req, const char *key, int status,
+                             const char *body, const char *location)
+{
+    const char *args[4] = {
+        key, apr_itoa(req->r->pool, status), body, location
+    };
+
+    return mp_db_exec(req->r, &mp_q_idempotency_store, args, NULL);
+}
+
+void mp_idem_purge(mp_req_t *req)
+{
+    mp_db_exec(req->r, &mp_q_idempotency_purge, NULL, NULL);
+}

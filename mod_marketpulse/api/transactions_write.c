@@ -1,0 +1,266 @@
+/* POST /api/transactions (one or a batch, all or nothing, idempotent with
+ * a key) and PATCH /api/transactions/{id} (status).  Every write runs in
+ * one database transaction whose triggers keep the rollups exact, and
+ * makes cached analytics stale before it answers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "apr_strings.h"
+
+#include "api.h"
+#include "idempotency.h"
+#include "mp_body.h"
+#include "mp_cache.h"
+#include "mp_log.h"
+#include "mp_txn_input.h"
+
+static const mp_col_t cols[] = {
+    {"id", MP_COL_INTEGER}, {"customer_id", MP_COL_INTEGER},
+    {"product_id", MP_COL_INTEGER}, {"quantity", MP_COL_INTEGER},
+    {"unit_price", MP_COL_STRING}, {"amount", MP_COL_STRING},
+    {"status", MP_COL_STRING}, {"transaction_date", MP_COL_STRING},
+    {"created_at", MP_COL_STRING}
+};
+
+/* The insert answers either the items that name no customer or product
+ * (n, field) or the new rows after two empty columns. */
+#define COL_MISSING_N 0
+#define COL_MISSING_FIELD 1
+#define COL_FIRST_NEW 2
+
+/* After COMMIT: the write must be visible to the next read anywhere. */
+static void invalidate(request_rec *r)
+{
+    apr_int64_t generation;
+
+    if (mp_cache_invalidate(r, &generation) != APR_SUCCESS) {
+        mp_rlog(APLOG_WARNING, 0, r, MPLOGNO(01301), "write committed; "
+                "other hosts see it once Redis takes the invalidation");
+    }
+}
+
+static int respond_commit_failure(request_rec *r, mp_db_status_t st)
+{
+    if (st == MP_DB_UNAVAILABLE) {
+        return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE, "The database "
+                                "connection broke while committing: the "
+                                "write may or may not be saved. Retry with "
+                                "the same Idempotency-Key to be safe.",
+                                NULL);
+    }
+    return mp_respond_db_error(r, st);
+}
+
+static int respond_missing(mp_req_t *req, const mp_rows_t *rows, int batch)
+{
+    request_rec *r = req->r;
+
+    mp_db_rollback(r);
+    for (int i = 0; i < rows->nrows; i++) {
+        const char *field = mp_cell(rows, i, COL_MISSING_FIELD);
+        long n = atol(mp_cell(rows, i, COL_MISSING_N));
+
+        mp_params_fail(req->params, batch ? apr_psprintf(r->pool,
+                       "items[%ld].%s", n - 1, field) : field,
+                       field[0] == 'c' ? "no customer has this id"
+                                       : "no product has this id");
+    }
+    return mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY, "One or more "
+                            "fields are invalid.", req->params->errors);
+}
+
+/* The created rows: one transaction, or {count, ids} for a batch. */
+static json_t *created_data(const mp_rows_t *rows, int batch)
+{
+    mp_rows_t tx;
+    json_t *ids;
+
+    if (!batch) {           /* the row without its two leading columns */
+        const char *cells[MP_NCOLS(cols)];
+
+        for (int c = 0; c < (int)MP_NCOLS(cols); c++) {
+            cells[c] = mp_cell(rows, 0, COL_FIRST_NEW + c);
+        }
+        tx.nrows = 1;
+        tx.ncols = MP_NCOLS(cols);
+        tx.cells = cells;
+        return mp_json_row(&tx, 0, cols, MP_NCOLS(cols));
+    }
+    ids = json_array();
+    for (int i = 0; i < rows->nrows; i++) {
+        json_array_append_new(ids, json_integer(apr_atoi64(
+                              mp_cell(rows, i, COL_FIRST_NEW))));
+    }
+    return json_pack("{s:i, s:o}", "count", rows->nrows, "ids", ids);
+}
+
+/* Inserts the items inside the open transaction; on success the answer
+ * is in *text (and *location for one item), else it has been sent. */
+static int insert_items(mp_req_t *req, const mp_txn_input_t *in,
+                        char **text, const char **location)
+{
+    request_rec *r = req->r;
+    char *items = json_dumps(in->items, JSON_COMPACT);
+    const char *arg = items ? apr_pstrdup(r->pool, items) : NULL;
+    mp_rows_t *rows;
+    mp_db_status_t st;
+    json_t *data;
+
+    free(items);
+    st = mp_db_exec(r, &mp_q_transactions_insert, &arg, &rows);
+    if (st != MP_DB_OK) {
+        mp_db_rollback(r);
+        if (st == MP_DB_CONSTRAINT) {
+            return mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY, "A value "
+                                    "is out of range (amount = quantity x "
+                                    "unit_price must stay under "
+                                    "1000000000000).", NULL), 0;
+        }
+        return mp_respond_db_error(r, st), 0;
+    }
+    if (rows->nrows > 0 && mp_cell(rows, 0, COL_MISSING_N) != NULL) {
+        return respond_missing(req, rows, in->batch), 0;
+    }
+    if (rows->nrows != (int)in->count) {
+        mp_db_rollback(r);
+        return mp_respond_internal(r, "insert returned another number of "
+                                   "rows than items"), 0;
+    }
+    data = created_data(rows, in->batch);
+    *location = in->batch ? NULL : apr_pstrcat(r->pool, r->uri, "/",
+                        mp_cell(rows, 0, COL_FIRST_NEW), NULL);
+    *text = data ? json_dumps(mp_envelope_data(data, NULL), JSON_COMPACT)
+                 : NULL;
+    if (*text == NULL) {
+        mp_db_rollback(r);
+        return mp_respond_internal(r, "answer could not be built"), 0;
+    }
+    return 1;
+}
+
+/* Runs the write and answers 201; the key (if any) is claimed first and
+ * stored with the answer in the same transaction. */
+static int create(mp_req_t *req, const mp_txn_input_t *in, const char *key,
+                  const char *hash)
+{
+    request_rec *r = req->r;
+    mp_db_status_t st = mp_db_begin(r);
+    const char *location = NULL;
+    char *text = NULL;
+    int status;
+
+    if (st != MP_DB_OK) {
+        mp_db_rollback(r);
+        return mp_respond_db_error(r, st);
+    }
+    if (key && mp_idem_claim(req, key, hash) == MP_IDEM_ANSWERED) {
+        return OK;
+    }
+    if (!insert_items(req, in, &text, &location)) {
+        return OK;
+    }
+    st = key ? mp_idem_store(req, key, HTTP_CREATED, text, location)
+             : MP_DB_OK;
+    if (st == MP_DB_OK) {
+        st = mp_db_commit(r);
+    }
+    if (st != MP_DB_OK) {
+        free(text);
+        mp_db_rollback(r);
+        return respond_commit_failure(r, st);
+    }
+    invalidate(r);
+    if (key) {
+        mp_idem_purge(req);
+    }
+    if (location) {
+        apr_table_setn(r->headers_out, "Location", location);
+    }
+    status = mp_respond_body(r, HTTP_CREATED, text, strlen(text));
+    free(text);
+    return status;
+}
+
+int mp_api_transactions_create(mp_req_t *req)
+{
+    request_rec *r = req->r;
+    const char *key, *raw;
+    apr_size_t len;
+    json_t *body;
+    mp_txn_input_t in;
+    mp_txn_input_status_t valid;
+    int status;
+
+    if (!mp_idem_key(req, &key)
+        || !mp_body_read_json(r, (apr_size_t)mp_conf_max_body(req->conf),
+                              &body, &raw, &len)) {
+        return OK;
+    }
+    valid = mp_txn_input_read(r->pool, body,
+                              (size_t)mp_conf_max_batch(req->conf),
+                              req->params->errors, &in);
+    json_decref(body);
+    if (valid == MP_TXN_INPUT_TOO_MANY) {
+        return mp_respond_error(r, HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                apr_psprintf(r->pool, "A batch holds at most "
+                                "%d transactions (MarketPulseMaxBatch).",
+                                mp_conf_max_batch(req->conf)), NULL);
+    }
+    if (valid != MP_TXN_INPUT_OK) {
+        return mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY, "One or more "
+                                "fields are invalid.", req->params->errors);
+    }
+    status = create(req, &in, key,
+                    key ? mp_idem_hash(r, req->path, raw, len) : NULL);
+    json_decref(in.items);
+    return status;
+}
+
+int mp_api_transaction_update(mp_req_t *req)
+{
+    request_rec *r = req->r;
+    const char *raw, *args[2];
+    apr_size_t len;
+    json_t *body;
+    mp_rows_t *rows;
+    mp_db_status_t st;
+    int ok;
+
+    if (!mp_body_read_json(r, (apr_size_t)mp_conf_max_body(req->conf),
+                           &body, &raw, &len)) {
+        return OK;
+    }
+    ok = mp_txn_patch_read(r->pool, body, req->params->errors, &args[1]);
+    if (!mp_id_valid(req->id)) {
+        ok = 0;
+        mp_params_fail(req->params, "id", "must be a positive integer id");
+    }
+    if (!ok) {
+        json_decref(body);
+        return mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY, "One or more "
+                                "fields are invalid.", req->params->errors);
+    }
+    args[0] = req->id;
+    args[1] = apr_pstrdup(r->pool, args[1]);
+    json_decref(body);
+    st = mp_db_begin(r);
+    if (st == MP_DB_OK) {
+        st = mp_db_exec(r, &mp_q_transaction_set_status, args, &rows);
+    }
+    if (st == MP_DB_OK && rows->nrows == 0) {
+        mp_db_rollback(r);
+        return mp_respond_error(r, HTTP_NOT_FOUND, apr_psprintf(r->pool,
+                                "No transaction has id %s.", req->id), NULL);
+    }
+    if (st == MP_DB_OK) {
+        st = mp_db_commit(r);
+        if (st != MP_DB_OK) {
+            return respond_commit_failure(r, st);
+        }
+        invalidate(r);
+        return mp_respond_data(r, mp_json_row(rows, 0, cols,
+                                              MP_NCOLS(cols)), NULL);
+    }
+    mp_db_rollback(r);
+    return mp_respond_db_error(r, st);
+}
