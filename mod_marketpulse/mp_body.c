@@ -100,7 +100,8 @@ int mp_body_read_json(request_rec *r, apr_size_t limit, json_t **json,
                                 "could not be read.", NULL), 0;
     }
     *raw = buf;
-    *json = json_loadb(buf, *len, JSON_REJECT_DUPLICATES, &err);
+    *json = json_loadb(buf, *len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+                       &err);
     if (*json == NULL) {
         return mp_respond_error(r, HTTP_BAD_REQUEST, apr_psprintf(r->pool,
                                 "The body is not valid JSON: %s (line %d, "

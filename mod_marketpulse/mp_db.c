@@ -135,7 +135,8 @@ static mp_db_status_t classify(const PGresult *res, const PGconn *conn)
     if (state && strcmp(state, "57014") == 0) {
         return MP_DB_TIMEOUT;
     }
-    if (state && strncmp(state, "23", 2) == 0) {
+    if (state && (strncmp(state, "23", 2) == 0        /* constraint */
+                  || strncmp(state, "22", 2) == 0)) { /* data: range */
         return MP_DB_CONSTRAINT;
     }
     if (state && strncmp(state, "40", 2) == 0) {

@@ -13,7 +13,8 @@ typedef enum {
     MP_DB_UNAVAILABLE,   /* no connection, or it broke and a retry failed */
     MP_DB_BUSY,          /* every connection busy past MarketPulseDBWait */
     MP_DB_TIMEOUT,       /* MarketPulseStatementTimeout cancelled it */
-    MP_DB_CONSTRAINT,    /* a write broke a constraint (SQLSTATE 23xxx) */
+    MP_DB_CONSTRAINT,    /* a value broke a constraint or its type's range
+                            (SQLSTATE 23xxx, 22xxx) */
     MP_DB_ERROR          /* anything else: a bug or a schema mismatch */
 } mp_db_status_t;
 

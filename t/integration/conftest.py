@@ -111,6 +111,15 @@ class Stack:
         finally:
             conn.close()
 
+    def reseed(self, api=None):
+        """Puts the seeded data back (and clears the cache through api's
+        admin endpoint) after tests that write."""
+        subprocess.run(["sh", os.path.join(ROOT, "scripts", "seed.sh"),
+                        str(SEED_TRANSACTIONS)], env=self.env, check=True,
+                       capture_output=True, timeout=300)
+        if api is not None:
+            api.request("POST", "/api/admin/cache/clear")
+
     def stop_all(self):
         self.run("stop", check=False)
 
@@ -153,3 +162,38 @@ def wait_until(predicate, timeout=10.0, step=0.1):
             return True
         time.sleep(step)
     return predicate()
+
+
+@pytest.fixture(scope="module")
+def writes_undone(stack, api):
+    """For modules that write: the seeded data is restored afterwards."""
+    yield
+    stack.reseed(api)
+
+
+@pytest.fixture(scope="module")
+def direct(stack):
+    """An httpd that aggregates `transactions` directly, uncached: the
+    reference the rollups are compared with."""
+    h = stack.httpd("direct", extra_conf="<Location /api>\n"
+                    "    MarketPulseRollups Off\n    MarketPulseCache Off\n"
+                    "</Location>\n")
+    h.start()
+    yield h
+    h.stop()
+
+
+@pytest.fixture(scope="module")
+def rolled(stack):
+    """An uncached httpd reading the rollups."""
+    h = stack.httpd("rolled", extra_conf="<Location /api>\n"
+                    "    MarketPulseCache Off\n</Location>\n")
+    h.start()
+    yield h
+    h.stop()
+
+
+def post_json(h, path, body, headers=None, **kw):
+    hdrs = {"Content-Type": "application/json"}
+    hdrs.update(headers or {})
+    return h.request("POST", path, json=body, headers=hdrs, **kw)
