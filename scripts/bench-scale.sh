@@ -1,0 +1,145 @@
+#!/bin/sh
+# Scale benchmark of the write path and the rollups (cache off), each
+# figure next to its baseline measured in the same run:
+#   reads   wrk on an httpd reading the rollups, against single requests
+#           to a second httpd with MarketPulseRollups Off (aggregating
+#           `transactions` directly: too slow to load with wrk)
+#   ingest  POSTs of 500-transaction batches, with the rollup triggers on
+#           and, as the baseline, off (the rollups are rebuilt afterwards)
+#   export  every row as CSV: rows/s and the growth of httpd's resident
+#           memory, against psql's COPY of the same query
+#
+#   MP_BENCH_ROWS [10000000]  transactions (re-seeded if the count differs
+#                             by more than the ingest of earlier runs)
+#   MP_BENCH_SECONDS [10]  MP_BENCH_CONNECTIONS [16]  MP_BENCH_THREADS [2]
+#   MP_BENCH_INGEST_CONNECTIONS [4]
+# Uses the stack of scripts/stack.sh (MP_RUN_DIR, MP_PORT), starting it if
+# needed; it leaves it running and stops the httpds it added.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+STACK="$ROOT/scripts/stack.sh"
+PORT=${MP_PORT:-8080}
+ROWS=${MP_BENCH_ROWS:-10000000}
+SECS=${MP_BENCH_SECONDS:-10}
+CONNS=${MP_BENCH_CONNECTIONS:-16}
+THREADS=${MP_BENCH_THREADS:-2}
+INGEST_CONNS=${MP_BENCH_INGEST_CONNECTIONS:-4}
+RUN=${MP_RUN_DIR:-$ROOT/run}
+ROLLED_PORT=$((PORT + 2))
+DIRECT_PORT=$((PORT + 3))
+
+command -v wrk >/dev/null || { echo "bench: wrk is missing (make deps)" >&2; exit 1; }
+sh "$STACK" start >/dev/null
+psql_q() { sh "$STACK" psql -tA -c "$1"; }
+have=$(psql_q "SELECT count(*) FROM transactions")
+if [ "$have" -lt "$ROWS" ] || [ "$have" -gt $((ROWS + ROWS / 10)) ]; then
+    echo "bench: seeding $ROWS transactions"
+    sh "$ROOT/scripts/seed.sh" "$ROWS"
+fi
+
+instance() {  # name port extra-directives
+    printf '<Location /api>\n    MarketPulseCache Off\n%s</Location>\n' "$3" \
+        > "$RUN/bench-$1.conf"
+    MP_HTTPD_NAME="bench-$1" MP_PORT="$2" MP_EXTRA_CONF="$RUN/bench-$1.conf" \
+        sh "$STACK" httpd-start >/dev/null
+}
+stop_instances() {
+    MP_HTTPD_NAME=bench-rolled MP_PORT=$ROLLED_PORT sh "$STACK" httpd-stop >/dev/null || true
+    MP_HTTPD_NAME=bench-direct MP_PORT=$DIRECT_PORT sh "$STACK" httpd-stop >/dev/null || true
+}
+trap stop_instances EXIT
+instance rolled "$ROLLED_PORT" ""
+instance direct "$DIRECT_PORT" "    MarketPulseRollups Off\n"
+rolled="http://127.0.0.1:$ROLLED_PORT"
+direct="http://127.0.0.1:$DIRECT_PORT"
+
+# "req/s p99_ms non2xx" of wrk on one URL (extra wrk arguments after it)
+measure() {
+    url=$1; shift
+    out=$(wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --timeout 60s --latency "$@" "$url")
+    echo "$out" | awk '
+        /^Requests\/sec:/ { rps = $2 }
+        /Non-2xx/ { bad = $NF }
+        $1 == "99%" { v = $2
+            if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
+            else if (v ~ /ms$/) { sub(/ms$/, "", v) }
+            else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
+            p99 = v }
+        END { printf "%s %.2f %d\n", rps, p99, bad + 0 }'
+}
+
+# median milliseconds of 3 sequential requests
+single_ms() {
+    for _ in 1 2 3; do
+        curl -fsS -o /dev/null -w '%{time_total}\n' "$1"
+    done | sort -n | awk 'NR == 2 { printf "%.1f", $1 * 1000 }'
+}
+
+cursor_at() {  # URL of a list page whose next_cursor lies deep in it
+    curl -fsS "$1" | sed -n 's/.*"next_cursor":"\([^"]*\)".*/\1/p'
+}
+
+echo "== reads ($ROWS transactions, wrk -t$THREADS -c$CONNS -d${SECS}s, $(nproc) cores, cache off)"
+cust_cursor=$(cursor_at "$rolled/api/customers?limit=100&offset=200000")
+tx_cursor=$(cursor_at "$rolled/api/transactions?limit=100&to=2025-05-01")
+printf '%-34s %10s %10s %6s %18s\n' endpoint "req/s" "p99 ms" non2xx "direct single ms"
+for path in "/api/dashboard" \
+            "/api/revenue?from=2024-11-21&to=2025-11-20" \
+            "/api/customers?limit=100&cursor=$cust_cursor" \
+            "/api/transactions?limit=100&cursor=$tx_cursor"; do
+    set -- $(measure "$rolled$path")
+    base=$(MP_T=1 single_ms "$direct$path" 2>/dev/null || echo "timeout")
+    printf '%-34s %10s %10s %6s %18s\n' "$(echo "$path" | cut -c1-34)" "$1" "$2" "$3" "$base"
+done
+
+echo "== ingest (batches of 500 through POST, wrk -c$INGEST_CONNS -d${SECS}s)"
+body="$RUN/bench-batch.json"
+awk 'BEGIN { printf "["; for (i = 0; i < 500; i++) {
+        printf "%s{\"customer_id\":%d,\"product_id\":%d,\"quantity\":%d,\"status\":\"%s\",\"transaction_date\":\"2025-%02d-%02dT%02d:%02d:00Z\"}",
+            (i ? "," : ""), 1 + (i * 7919) % 100000, 1 + (i * 31) % 200, 1 + i % 5,
+            (i % 10 < 7 ? "completed" : (i % 10 < 9 ? "pending" : "refunded")),
+            1 + i % 11, 1 + i % 28, i % 24, i % 60 }
+        printf "]" }' > "$body"
+cat > "$RUN/bench-post.lua" <<EOF
+local f = io.open("$body"); local b = f:read("*a"); f:close()
+wrk.method = "POST"; wrk.body = b
+wrk.headers["Content-Type"] = "application/json"
+EOF
+ingest() {
+    out=$(wrk -t2 -c"$INGEST_CONNS" -d"${SECS}s" --timeout 60s --latency \
+              -s "$RUN/bench-post.lua" "$rolled/api/transactions")
+    echo "$out" | awk '/^Requests\/sec:/ { rps = $2 } /Non-2xx/ { bad = $NF }
+        END { printf "%.0f %d\n", rps * 500, bad + 0 }'
+}
+set -- $(ingest)
+echo "with rollups (triggers):    $1 transactions/s ($2 non-2xx)"
+psql_q "ALTER TABLE transactions DISABLE TRIGGER USER" >/dev/null
+set -- $(ingest)
+psql_q "ALTER TABLE transactions ENABLE TRIGGER USER" >/dev/null
+echo "baseline, triggers off:     $1 transactions/s ($2 non-2xx)"
+start=$(date +%s)
+psql_q "SELECT mp_rollup_rebuild()" >/dev/null
+echo "(rollups rebuilt after the baseline in $(( $(date +%s) - start )) s)"
+
+echo "== export of every row as CSV"
+rss_kb() {  # resident KB of this instance's httpd processes
+    pid=$(cat "$RUN/bench-rolled/httpd.pid")
+    ps -o rss= --pid "$pid" --ppid "$pid" | awk '{ s += $1 } END { print s }'
+}
+before=$(rss_kb)
+peak=$before
+curl -fsS -o /dev/null -w '%{size_download} %{time_total}\n' \
+    "$rolled/api/transactions/export?format=csv" > "$RUN/bench-export" &
+curl_pid=$!
+while kill -0 "$curl_pid" 2>/dev/null; do
+    now=$(rss_kb); [ "$now" -gt "$peak" ] && peak=$now
+    sleep 0.5
+done
+wait "$curl_pid"
+read -r bytes secs < "$RUN/bench-export"
+rows=$(psql_q "SELECT count(*) FROM transactions")
+echo "module: $rows rows, $bytes bytes in ${secs}s ($(awk -v r="$rows" -v s="$secs" 'BEGIN { printf "%.0f", r / s }') rows/s); httpd RSS $before KB -> peak $peak KB (+$(( (peak - before) / 1024 )) MB)"
+start=$(date +%s.%N)
+sh "$STACK" psql -c "\\copy (SELECT id, customer_id, product_id, quantity, unit_price, amount, status, transaction_date, created_at FROM transactions ORDER BY transaction_date DESC, id DESC) TO '/dev/null' WITH CSV HEADER" >/dev/null
+echo "baseline psql \\copy of the same query: $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')s"
+rm -f "$RUN/bench-export" "$RUN/bench-post.lua" "$body"
