@@ -38,7 +38,7 @@ if [ "$have" -lt "$ROWS" ] || [ "$have" -gt $((ROWS + ROWS / 10)) ]; then
 fi
 
 instance() {  # name port extra-directives
-    printf '<Location /api>\n    MarketPulseCache Off\n%s</Location>\n' "$3" \
+    printf '<Location /api>\n    MarketPulseCache Off\n%b</Location>\n' "$3" \
         > "$RUN/bench-$1.conf"
     MP_HTTPD_NAME="bench-$1" MP_PORT="$2" MP_EXTRA_CONF="$RUN/bench-$1.conf" \
         sh "$STACK" httpd-start >/dev/null

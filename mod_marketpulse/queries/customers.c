@@ -7,7 +7,7 @@
  * $5 rows, $6 offset) and give customer columns, sort_key, total.  The
  * rollup form walks an index of customer_sales for its sort; the direct
  * form aggregates `transactions` (MarketPulseRollups Off, benchmarks). */
-#define CUSTOMERS_DIRECT(KEY, KEY_TYPE, KEY_TEXT, DIR, CMP)                   \
+#define CUSTOMERS_DIRECT(KEY, TIE, KEY_TYPE, KEY_TEXT, DIR, CMP)                   \
     "WITH sales AS ("                                                      \
     "  SELECT customer_id, count(*) AS orders, sum(amount) AS ltv,"        \
     "         min(transaction_date) AS first_at,"                          \
@@ -32,7 +32,9 @@
     "  ORDER BY " KEY " " DIR ", id " DIR                                  \
     "  LIMIT $5::bigint OFFSET $6::bigint"
 
-#define CUSTOMERS_ROLLUP(KEY, KEY_TYPE, KEY_TEXT, DIR, CMP)                 \
+/* TIE is the id column of the table whose index the sort walks, so the
+ * (key, id) bound of the keyset is an index bound. */
+#define CUSTOMERS_ROLLUP(KEY, TIE, KEY_TYPE, KEY_TEXT, DIR, CMP)            \
     "SELECT c.id, c.name, c.segment, c.country, s.orders AS orders,"       \
     "       round(s.revenue, 2)::text,"                                    \
     "       round(CASE WHEN s.orders > 0 THEN s.revenue / s.orders"        \
@@ -46,8 +48,9 @@
     " WHERE ($1::text IS NULL OR c.segment = $1::text)"                    \
     "   AND ($2::text IS NULL OR c.country = $2::text)"                    \
     "   AND ($3::text IS NULL"                                             \
-    "        OR (" KEY ", c.id) " CMP " ($3::text::" KEY_TYPE ", $4::bigint))" \
-    " ORDER BY " KEY " " DIR ", c.id " DIR                                 \
+    "        OR (" KEY ", " TIE ") " CMP                                   \
+    "           ($3::text::" KEY_TYPE ", $4::bigint))"                     \
+    " ORDER BY " KEY " " DIR ", " TIE " " DIR                              \
     " LIMIT $5::bigint OFFSET $6::bigint"
 
 /* KEY_TEXT writes the key the way the cursor keeps it: equal in both
@@ -57,31 +60,33 @@
     "CASE WHEN " t "last_at IS NULL THEN '-infinity' ELSE " \
     MP_SQL_TS_KEY(t "last_at") " END"
 
-#define CUSTOMERS_STMT(name, FORM, suffix, KEY, KEY_TYPE, KEY_TEXT)        \
+#define CUSTOMERS_STMT(name, FORM, suffix, KEY, TIE, KEY_TYPE, KEY_TEXT)   \
     const mp_stmt_t mp_q_customers_##name##_desc##suffix = {               \
         "customers_" #name "_desc" #suffix,                                \
-        FORM(KEY, KEY_TYPE, KEY_TEXT, "DESC", "<"), 6                      \
+        FORM(KEY, TIE, KEY_TYPE, KEY_TEXT, "DESC", "<"), 6                 \
     };                                                                     \
     const mp_stmt_t mp_q_customers_##name##_asc##suffix = {                \
         "customers_" #name "_asc" #suffix,                                 \
-        FORM(KEY, KEY_TYPE, KEY_TEXT, "ASC", ">"), 6                       \
+        FORM(KEY, TIE, KEY_TYPE, KEY_TEXT, "ASC", ">"), 6                  \
     }
 
-CUSTOMERS_STMT(ltv, CUSTOMERS_ROLLUP, , "s.revenue", "numeric",
-               "s.revenue::text");
-CUSTOMERS_STMT(orders, CUSTOMERS_ROLLUP, , "s.orders", "bigint",
-               "s.orders::text");
-CUSTOMERS_STMT(last, CUSTOMERS_ROLLUP, , LAST_KEY("s."), "timestamptz",
-               LAST_KEY_TEXT("s."));
-CUSTOMERS_STMT(name, CUSTOMERS_ROLLUP, , "c.name", "text", "c.name");
+CUSTOMERS_STMT(ltv, CUSTOMERS_ROLLUP, , "s.revenue", "s.customer_id",
+               "numeric", "s.revenue::text");
+CUSTOMERS_STMT(orders, CUSTOMERS_ROLLUP, , "s.orders", "s.customer_id",
+               "bigint", "s.orders::text");
+CUSTOMERS_STMT(last, CUSTOMERS_ROLLUP, , LAST_KEY("s."), "s.customer_id",
+               "timestamptz", LAST_KEY_TEXT("s."));
+CUSTOMERS_STMT(name, CUSTOMERS_ROLLUP, , "c.name", "c.id", "text",
+               "c.name");
 
-CUSTOMERS_STMT(ltv, CUSTOMERS_DIRECT, _direct, "ltv", "numeric",
+CUSTOMERS_STMT(ltv, CUSTOMERS_DIRECT, _direct, "ltv", "id", "numeric",
                "ltv::text");
-CUSTOMERS_STMT(orders, CUSTOMERS_DIRECT, _direct, "orders", "bigint",
+CUSTOMERS_STMT(orders, CUSTOMERS_DIRECT, _direct, "orders", "id", "bigint",
                "orders::text");
-CUSTOMERS_STMT(last, CUSTOMERS_DIRECT, _direct, LAST_KEY(""),
+CUSTOMERS_STMT(last, CUSTOMERS_DIRECT, _direct, LAST_KEY(""), "id",
                "timestamptz", LAST_KEY_TEXT(""));
-CUSTOMERS_STMT(name, CUSTOMERS_DIRECT, _direct, "name", "text", "name");
+CUSTOMERS_STMT(name, CUSTOMERS_DIRECT, _direct, "name", "id", "text",
+               "name");
 
 /* ($1 id) -> one customer with analytics, or no row */
 const mp_stmt_t mp_q_customer_by_id = {

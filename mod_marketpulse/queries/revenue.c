@@ -27,13 +27,13 @@
 const mp_stmt_t mp_q_revenue_series = {
     "revenue_series",
     SERIES_PERIODS
-    " spans AS ("
+    " spans AS MATERIALIZED ("
     "  SELECT p.start, greatest(p.start, c.first_day) AS lo,"
     "         least((p.start + ('1 ' || $3::text)::interval)::date - 1,"
     "               $2::date) AS hi,"
     "         (p.start + ('1 ' || $3::text)::interval)::date - 1 AS period_end"
     "    FROM periods p CROSS JOIN covered c),"
-    " sold AS ("
+    " sold AS MATERIALIZED ("
     "  SELECT date_trunc($3::text, s.day)::date AS start,"
     "         sum(s.amount) AS revenue, sum(s.orders) AS orders"
     "    FROM sales_daily s, covered c"
