@@ -83,10 +83,18 @@ mp_route_result_t mp_route_match(apr_pool_t *p, const mp_route_t *routes,
 {
     const mp_route_t *rt;
     const char *param;
+    int literal = 0;
 
     memset(m, 0, sizeof(*m));
+    /* A path some pattern names literally ("/transactions/export") is
+     * that route's alone: "{id}" patterns do not claim it too. */
+    for (rt = routes; rt->pattern && !literal; rt++) {
+        literal = strchr(rt->pattern, '{') == NULL
+                  && strcmp(rt->pattern, path) == 0;
+    }
     for (rt = routes; rt->pattern; rt++) {
-        if (!pattern_matches(p, rt->pattern, path, &param)) {
+        if ((literal && strchr(rt->pattern, '{'))
+            || !pattern_matches(p, rt->pattern, path, &param)) {
             continue;
         }
         m->allow = add_allowed(p, m->allow, rt->method);

@@ -11,6 +11,8 @@ static const mp_route_t routes[] = {
     {"GET", "/customers/{id}", h_one, 0},
     {"POST", "/customers", h_post, 0},
     {"GET", "/health/live", h_list, 0},
+    {"GET", "/customers/export", h_list, 0},
+    {"PATCH", "/customers/{id}", h_post, 0},
     {NULL, NULL, NULL, 0}
 };
 
@@ -51,6 +53,19 @@ static void test_match_finds_route_and_id(void **state)
     assert_null(m.param);
 }
 
+static void test_literal_path_is_not_an_id(void **state)
+{
+    mp_route_match_t m;
+
+    assert_int_equal(mp_route_match(*state, routes, "PATCH",
+                                    "/customers/export", &m),
+                     MP_ROUTE_BAD_METHOD);
+    assert_string_equal(m.allow, "GET, HEAD");
+    assert_int_equal(mp_route_match(*state, routes, "PATCH",
+                                    "/customers/7", &m), MP_ROUTE_FOUND);
+    assert_string_equal(m.param, "7");
+}
+
 static void test_match_head_uses_get_route(void **state)
 {
     mp_route_match_t m;
@@ -69,7 +84,7 @@ static void test_match_method_not_allowed_lists_allow(void **state)
     assert_string_equal(m.allow, "GET, HEAD, POST");
     assert_int_equal(mp_route_match(*state, routes, "POST", "/customers/7",
                                     &m), MP_ROUTE_BAD_METHOD);
-    assert_string_equal(m.allow, "GET, HEAD");
+    assert_string_equal(m.allow, "GET, HEAD, PATCH");
 }
 
 static void test_match_unknown_path_is_not_found(void **state)
@@ -92,6 +107,7 @@ int main(void)
         POOL_TEST(test_route_path_strips_base_and_v1),
         POOL_TEST(test_route_path_rejects_other_prefixes),
         POOL_TEST(test_match_finds_route_and_id),
+        POOL_TEST(test_literal_path_is_not_an_id),
         POOL_TEST(test_match_head_uses_get_route),
         POOL_TEST(test_match_method_not_allowed_lists_allow),
         POOL_TEST(test_match_unknown_path_is_not_found),
