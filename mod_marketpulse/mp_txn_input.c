@@ -9,7 +9,7 @@
 #include "mp_request.h"
 #include "mp_txn_input.h"
 
-static const char *const statuses[] = {
+const char *const mp_transaction_statuses[] = {
     "completed", "pending", "cancelled", "refunded", NULL
 };
 
@@ -103,8 +103,8 @@ int mp_money_valid(const char *t)
 
 static int is_status(const char *s)
 {
-    for (int i = 0; statuses[i]; i++) {
-        if (strcmp(s, statuses[i]) == 0) {
+    for (int i = 0; mp_transaction_statuses[i]; i++) {
+        if (strcmp(s, mp_transaction_statuses[i]) == 0) {
             return 1;
         }
     }

@@ -12,6 +12,9 @@
 
 #define MP_MAX_QUANTITY 1000000
 
+/* The statuses of a transaction, NULL-terminated */
+extern const char *const mp_transaction_statuses[];
+
 typedef enum {
     MP_TXN_INPUT_OK,
     MP_TXN_INPUT_INVALID,      /* errors has the fields: 422 */

@@ -45,8 +45,15 @@ int mp_api_openapi(mp_req_t *req);
 int mp_api_health_cache(mp_req_t *req);
 int mp_api_admin_cache_clear(mp_req_t *req);
 
-/* transactions.c: transaction rows as the lists show them */
+/* transactions.c: transaction rows as every endpoint shows them (the
+ * lists' rows carry a sort key after the MP_API_TRANSACTION_COLS shown) */
+#define MP_API_TRANSACTION_COLS 9
 json_t *mp_api_transaction_rows(const mp_rows_t *rows, int max_rows);
+json_t *mp_api_transaction_object(const mp_rows_t *rows, int row);
+/* Reads the list filters (from, to, status, customer_id, product_id) in
+ * the order the list and export statements take them. */
+#define MP_API_TRANSACTION_FILTERS 5
+void mp_api_transaction_filters(mp_params_t *ps, const char **filters);
 
 /* list.c: the paginated lists (customers, products, transactions) */
 typedef struct {

@@ -14,18 +14,13 @@
 #include "mp_log.h"
 
 static const char *const formats[] = {"csv", "ndjson", NULL};
-static const char *const statuses[] = {
-    "completed", "pending", "cancelled", "refunded", NULL
-};
+#define NCOLS MP_API_TRANSACTION_COLS
 
-static const mp_col_t cols[] = {
-    {"id", MP_COL_INTEGER}, {"customer_id", MP_COL_INTEGER},
-    {"product_id", MP_COL_INTEGER}, {"quantity", MP_COL_INTEGER},
-    {"unit_price", MP_COL_STRING}, {"amount", MP_COL_STRING},
-    {"status", MP_COL_STRING}, {"transaction_date", MP_COL_STRING},
-    {"created_at", MP_COL_STRING}
+/* The CSV header: the names the JSON forms use */
+static const char *const names[NCOLS] = {
+    "id", "customer_id", "product_id", "quantity", "unit_price", "amount",
+    "status", "transaction_date", "created_at"
 };
-#define NCOLS ((int)MP_NCOLS(cols))
 
 typedef struct {
     request_rec *r;
@@ -88,7 +83,7 @@ static void put_csv_row(export_t *ex, const char *const *cells)
 static void put_ndjson_row(export_t *ex, const char *const *cells)
 {
     mp_rows_t one = { 1, NCOLS, (const char **)cells };
-    json_t *obj = mp_json_row(&one, 0, cols, MP_NCOLS(cols));
+    json_t *obj = mp_api_transaction_object(&one, 0);
     char line[1024];
     size_t len = obj ? json_dumpb(obj, line, sizeof(line) - 1,
                                   JSON_COMPACT) : 0;
@@ -113,11 +108,6 @@ static void start(export_t *ex)
 {
     ex->started = 1;
     if (ex->csv) {
-        const char *names[NCOLS];
-
-        for (int c = 0; c < NCOLS; c++) {
-            names[c] = cols[c].name;
-        }
         put_csv_row(ex, names);
     }
 }
@@ -171,15 +161,12 @@ int mp_api_transactions_export(mp_req_t *req)
     mp_params_t *ps = req->params;
     mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
                                              &marketpulse_module);
-    const char *format, *filters[5];
+    const char *format, *filters[MP_API_TRANSACTION_FILTERS];
     export_t ex;
     mp_db_status_t st;
 
     mp_param_enum(ps, "format", formats, "csv", &format);
-    mp_param_window(ps, &filters[0], &filters[1]);
-    mp_param_enum(ps, "status", statuses, NULL, &filters[2]);
-    mp_param_id(ps, "customer_id", &filters[3]);
-    mp_param_id(ps, "product_id", &filters[4]);
+    mp_api_transaction_filters(ps, filters);
     if (!mp_params_ok(ps)) {
         return mp_respond_invalid(r, ps);
     }

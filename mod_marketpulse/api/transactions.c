@@ -1,9 +1,7 @@
 /* GET /api/transactions: raw transactions, newest first, cursor pages. */
 #include "api.h"
+#include "mp_txn_input.h"
 
-static const char *const statuses[] = {
-    "completed", "pending", "cancelled", "refunded", NULL
-};
 
 /* The only order: newest first; the cursor still names it. */
 static const mp_sort_t sorts[] = {
@@ -26,6 +24,20 @@ json_t *mp_api_transaction_rows(const mp_rows_t *rows, int max_rows)
     return mp_json_rows(rows, max_rows, cols, MP_NCOLS(cols));
 }
 
+/* The shown columns are cols without the trailing sort key. */
+json_t *mp_api_transaction_object(const mp_rows_t *rows, int row)
+{
+    return mp_json_row(rows, row, cols, MP_API_TRANSACTION_COLS);
+}
+
+void mp_api_transaction_filters(mp_params_t *ps, const char **filters)
+{
+    mp_param_window(ps, &filters[0], &filters[1]);
+    mp_param_enum(ps, "status", mp_transaction_statuses, NULL, &filters[2]);
+    mp_param_id(ps, "customer_id", &filters[3]);
+    mp_param_id(ps, "product_id", &filters[4]);
+}
+
 static const mp_list_t list = {
     sorts, cols, MP_NCOLS(cols), COL_SORT_KEY, -1
 };
@@ -37,18 +49,13 @@ int mp_api_transaction(mp_req_t *req)
     if (!mp_fetch_by_id(req, &mp_q_transaction_by_id, "transaction", &one)) {
         return OK;
     }
-    return mp_respond_data(req->r, mp_json_row(one, 0, cols,
-                                               MP_NCOLS(cols) - 1), NULL);
+    return mp_respond_data(req->r, mp_api_transaction_object(one, 0), NULL);
 }
 
 int mp_api_transactions(mp_req_t *req)
 {
-    mp_params_t *ps = req->params;
-    const char *filters[5];
+    const char *filters[MP_API_TRANSACTION_FILTERS];
 
-    mp_param_window(ps, &filters[0], &filters[1]);
-    mp_param_enum(ps, "status", statuses, NULL, &filters[2]);
-    mp_param_id(ps, "customer_id", &filters[3]);
-    mp_param_id(ps, "product_id", &filters[4]);
-    return mp_list_respond(req, &list, filters, 5);
+    mp_api_transaction_filters(req->params, filters);
+    return mp_list_respond(req, &list, filters, MP_API_TRANSACTION_FILTERS);
 }

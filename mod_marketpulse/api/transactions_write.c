@@ -14,14 +14,6 @@
 #include "mp_log.h"
 #include "mp_txn_input.h"
 
-static const mp_col_t cols[] = {
-    {"id", MP_COL_INTEGER}, {"customer_id", MP_COL_INTEGER},
-    {"product_id", MP_COL_INTEGER}, {"quantity", MP_COL_INTEGER},
-    {"unit_price", MP_COL_STRING}, {"amount", MP_COL_STRING},
-    {"status", MP_COL_STRING}, {"transaction_date", MP_COL_STRING},
-    {"created_at", MP_COL_STRING}
-};
-
 /* The insert answers either the items that name no customer or product
  * (n, field) or the new rows after two empty columns. */
 #define COL_MISSING_N 0
@@ -76,15 +68,15 @@ static json_t *created_data(const mp_rows_t *rows, int batch)
     json_t *ids;
 
     if (!batch) {           /* the row without its two leading columns */
-        const char *cells[MP_NCOLS(cols)];
+        const char *cells[MP_API_TRANSACTION_COLS];
 
-        for (int c = 0; c < (int)MP_NCOLS(cols); c++) {
+        for (int c = 0; c < MP_API_TRANSACTION_COLS; c++) {
             cells[c] = mp_cell(rows, 0, COL_FIRST_NEW + c);
         }
         tx.nrows = 1;
-        tx.ncols = MP_NCOLS(cols);
+        tx.ncols = MP_API_TRANSACTION_COLS;
         tx.cells = cells;
-        return mp_json_row(&tx, 0, cols, MP_NCOLS(cols));
+        return mp_api_transaction_object(&tx, 0);
     }
     ids = json_array();
     for (int i = 0; i < rows->nrows; i++) {
@@ -258,8 +250,7 @@ int mp_api_transaction_update(mp_req_t *req)
             return respond_commit_failure(r, st);
         }
         invalidate(r);
-        return mp_respond_data(r, mp_json_row(rows, 0, cols,
-                                              MP_NCOLS(cols)), NULL);
+        return mp_respond_data(r, mp_api_transaction_object(rows, 0), NULL);
     }
     mp_db_rollback(r);
     return mp_respond_db_error(r, st);

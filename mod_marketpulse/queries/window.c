@@ -26,6 +26,16 @@ const mp_stmt_t mp_q_window = {
     3
 };
 
+/* Every day of the series with what `sold` (day, revenue, orders, units)
+ * has for it, zeros for the days without sales. */
+#define DAILY_SERIES                                                       \
+    " SELECT d::date::text, round(coalesce(s.revenue, 0), 2)::text,"       \
+    "        coalesce(s.orders, 0), coalesce(s.units, 0)"                  \
+    "   FROM generate_series(($1::date - ($2::int - 1))::timestamp,"       \
+    "                        $1::date::timestamp, interval '1 day') d"     \
+    "   LEFT JOIN sold s ON s.day = d::date"                               \
+    "  ORDER BY d"
+
 /* ($1 last day, $2 number of days, $3 product id or NULL) */
 const mp_stmt_t mp_q_daily_sales = {
     "daily_sales",
@@ -37,12 +47,7 @@ const mp_stmt_t mp_q_daily_sales = {
     "  SELECT day, revenue, orders, units FROM product_daily"
     "   WHERE product_id = $3::bigint"
     "     AND day BETWEEN $1::date - ($2::int - 1) AND $1::date)"
-    " SELECT d::date::text, round(coalesce(s.revenue, 0), 2)::text,"
-    "        coalesce(s.orders, 0), coalesce(s.units, 0)"
-    "   FROM generate_series(($1::date - ($2::int - 1))::timestamp,"
-    "                        $1::date::timestamp, interval '1 day') d"
-    "   LEFT JOIN sold s ON s.day = d::date"
-    "  ORDER BY d",
+    DAILY_SERIES,
     3
 };
 
@@ -58,11 +63,6 @@ const mp_stmt_t mp_q_daily_sales_direct = {
     "     AND " MP_SQL_IN_DAYS("transaction_date",
                                "($1::date - ($2::int - 1))", "$1") ""
     "   GROUP BY 1)"
-    " SELECT d::date::text, round(coalesce(s.revenue, 0), 2)::text,"
-    "        coalesce(s.orders, 0), coalesce(s.units, 0)"
-    "   FROM generate_series(($1::date - ($2::int - 1))::timestamp,"
-    "                        $1::date::timestamp, interval '1 day') d"
-    "   LEFT JOIN sold s ON s.day = d::date"
-    "  ORDER BY d",
+    DAILY_SERIES,
     3
 };
