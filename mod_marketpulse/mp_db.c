@@ -19,24 +19,34 @@
 #include "mp_gate.h"
 #include "mp_log.h"
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
 
 /* Sessions this child has configured (statement_timeout, TimeZone), by
- * connection and backend pid.  A direct-mapped table: a collision or a
- * stale entry only costs one more set-up, never a wrong answer, and a
- * reset connection (new backend pid) is configured again. */
+ * connection and backend pid, with the statements prepared on each.  A
+ * direct-mapped table: a collision or a stale entry only costs one more
+ * set-up or PREPARE (an existing one is taken as it is), never a wrong
+ * answer, and a reset connection (new backend pid) starts afresh. */
 #define SESSION_SLOTS 256
+#define SESSION_PLANS 32       /* more than the MP_PLAN_CACHED statements */
 typedef struct {
     const PGconn *conn;
     int backend_pid;
     int timeout_ms;
+    int nplans;
+    const mp_stmt_t *plans[SESSION_PLANS];
 } session_t;
 static session_t sessions[SESSION_SLOTS];
 static apr_thread_mutex_t *sessions_lock;
 
+/* What a request holds: a slot of the gate, then a pooled connection.
+ * Both go back in release_conn, as soon as the handler has its rows
+ * (mp_db_release) or at the latest when the request pool goes. */
 typedef struct {
-    PGconn *conn;
-    int tx_guarded;            /* end_open_transaction registered */
+    request_rec *r;
+    mp_gate_t *gate;           /* entered, to leave */
+    ap_dbd_t *dbd;             /* from mod_dbd's pool, to give back */
+    PGconn *conn;              /* its native handle */
 } db_request_t;
 
 static const mp_stmt_t session_setup = {
@@ -48,14 +58,15 @@ static const mp_stmt_t session_setup = {
      * subplans never run) passes jit_above_cost: far more than our
      * statements take */
     "       set_config('jit', 'off', false)",
-    1
+    1, MP_PLAN_PER_CALL
 };
 
 int mp_db_post_config(apr_pool_t *p, server_rec *s)
 {
     (void)p;
-    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
-    if (dbd_acquire == NULL) {
+    dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    if (dbd_open == NULL || dbd_close == NULL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MPLOGNO(01101)
                      "mod_dbd is not loaded: add LoadModule dbd_module "
                      "before mod_marketpulse");
@@ -101,16 +112,77 @@ static void session_mark_set_up(const PGconn *conn, int timeout_ms)
     session_t *slot = session_slot(conn);
 
     apr_thread_mutex_lock(sessions_lock);
+    if (slot->conn != conn || slot->backend_pid != PQbackendPID(conn)) {
+        slot->nplans = 0;
+    }
     slot->conn = conn;
     slot->backend_pid = PQbackendPID(conn);
     slot->timeout_ms = timeout_ms;
     apr_thread_mutex_unlock(sessions_lock);
 }
 
-static apr_status_t gate_leave(void *gate)
+static int session_has_plan(const PGconn *conn, const mp_stmt_t *stmt)
 {
-    mp_gate_leave(gate);
+    session_t *slot = session_slot(conn);
+    int yes = 0;
+
+    apr_thread_mutex_lock(sessions_lock);
+    if (slot->conn == conn && slot->backend_pid == PQbackendPID(conn)) {
+        for (int i = 0; i < slot->nplans && !yes; i++) {
+            yes = slot->plans[i] == stmt;
+        }
+    }
+    apr_thread_mutex_unlock(sessions_lock);
+    return yes;
+}
+
+/* Forgets every plan of the session when stmt is NULL. */
+static void session_note_plan(const PGconn *conn, const mp_stmt_t *stmt)
+{
+    session_t *slot = session_slot(conn);
+
+    apr_thread_mutex_lock(sessions_lock);
+    if (slot->conn == conn && slot->backend_pid == PQbackendPID(conn)) {
+        if (stmt == NULL) {
+            slot->nplans = 0;
+        }
+        else if (slot->nplans < SESSION_PLANS) {
+            slot->plans[slot->nplans++] = stmt;
+        }
+    }
+    apr_thread_mutex_unlock(sessions_lock);
+}
+
+/* A transaction must never reach the next user of the connection:
+ * mod_dbd sends no ROLLBACK when it takes the connection back. */
+static apr_status_t release_conn(void *data)
+{
+    db_request_t *dr = data;
+
+    if (dr->conn && PQtransactionStatus(dr->conn) != PQTRANS_IDLE
+        && PQstatus(dr->conn) == CONNECTION_OK) {
+        PQclear(PQexec(dr->conn, "ROLLBACK"));
+    }
+    if (dr->dbd) {
+        dbd_close(dr->r->server, dr->dbd);
+    }
+    if (dr->gate) {
+        mp_gate_leave(dr->gate);
+    }
+    dr->gate = NULL;
+    dr->dbd = NULL;
+    dr->conn = NULL;
     return APR_SUCCESS;
+}
+
+void mp_db_release(request_rec *r)
+{
+    db_request_t *dr = ap_get_module_config(r->request_config,
+                                            &marketpulse_module);
+
+    if (dr && dr->gate) {
+        apr_pool_cleanup_run(r->pool, dr, release_conn);
+    }
 }
 
 /* SQLSTATE classes that mean "the server is not there", as opposed to a
@@ -164,16 +236,58 @@ static void log_failure(request_rec *r, const mp_stmt_t *stmt,
                              : PQerrorMessage(conn));
 }
 
-static const mp_stmt_t stmt_begin = { "begin", "BEGIN", 0 };
-static const mp_stmt_t stmt_commit = { "commit", "COMMIT", 0 };
-static const mp_stmt_t stmt_rollback = { "rollback", "ROLLBACK", 0 };
+static const mp_stmt_t stmt_begin = { "begin", "BEGIN", 0, MP_PLAN_PER_CALL };
+static const mp_stmt_t stmt_commit = { "commit", "COMMIT", 0, MP_PLAN_PER_CALL };
+static const mp_stmt_t stmt_rollback = { "rollback", "ROLLBACK", 0, MP_PLAN_PER_CALL };
+
+static int sqlstate_is(const PGresult *res, const char *state)
+{
+    const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+    return s && strcmp(s, state) == 0;
+}
+
+/* Runs a MP_PLAN_CACHED statement as "mp_<label>", preparing it first on
+ * a session that does not have it.  A session can lose its statements
+ * behind our back (DISCARD ALL from another user of the pool): the
+ * "does not exist" error (26000) comes before anything ran, so prepare
+ * and run once more. */
+static PGresult *exec_cached(request_rec *r, PGconn *conn,
+                             const mp_stmt_t *stmt,
+                             const char *const *params)
+{
+    const char *name = apr_pstrcat(r->pool, "mp_", stmt->label, NULL);
+
+    for (int attempt = 0; ; attempt++) {
+        PGresult *res;
+
+        if (!session_has_plan(conn, stmt)) {
+            res = PQprepare(conn, name, stmt->sql, stmt->nparams, NULL);
+            if (classify(res, conn) != MP_DB_OK
+                && !sqlstate_is(res, "42P05")) {   /* already prepared */
+                return res;
+            }
+            PQclear(res);
+            session_note_plan(conn, stmt);
+        }
+        res = PQexecPrepared(conn, name, stmt->nparams, params, NULL, NULL,
+                             0);
+        if (attempt > 0 || !sqlstate_is(res, "26000")) {
+            return res;
+        }
+        PQclear(res);
+        session_note_plan(conn, NULL);
+    }
+}
 
 static mp_db_status_t exec_raw(request_rec *r, PGconn *conn,
                                const mp_stmt_t *stmt,
                                const char *const *params, PGresult **out)
 {
-    PGresult *res = PQexecParams(conn, stmt->sql, stmt->nparams, NULL,
-                                 params, NULL, NULL, 0);
+    PGresult *res = stmt->plan == MP_PLAN_CACHED
+        ? exec_cached(r, conn, stmt, params)
+        : PQexecParams(conn, stmt->sql, stmt->nparams, NULL, params, NULL,
+                       NULL, 0);
     mp_db_status_t status = classify(res, conn);
 
     if (status != MP_DB_OK) {
@@ -206,25 +320,29 @@ static mp_db_status_t set_up_session(request_rec *r, PGconn *conn)
     return status;
 }
 
-/* This request's connection: through the gate, then from mod_dbd's pool.
- * Both are given back by cleanups of the request pool; the gate's is
- * registered first so it runs after mod_dbd's release. */
+/* This request's connection: through the gate, then from mod_dbd's pool
+ * (ap_dbd_open rather than ap_dbd_acquire, which would keep it until the
+ * response has gone out to the client). */
 static mp_db_status_t request_conn(request_rec *r, PGconn **conn)
 {
     db_request_t *dr = ap_get_module_config(r->request_config,
                                             &marketpulse_module);
     mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
                                              &marketpulse_module);
-    ap_dbd_t *dbd;
 
     if (dr && dr->conn) {
         *conn = dr->conn;
         return MP_DB_OK;
     }
-    if (sc->gate == NULL || dbd_acquire == NULL) {
+    if (sc->gate == NULL || dbd_open == NULL) {
         return MP_DB_ERROR;
     }
     if (dr == NULL) {
+        dr = apr_pcalloc(r->pool, sizeof(*dr));
+        dr->r = r;
+        ap_set_module_config(r->request_config, &marketpulse_module, dr);
+    }
+    if (dr->gate == NULL) {
         if (mp_gate_enter(sc->gate, apr_time_from_msec(
                 mp_conf_db_wait_ms(sc))) != APR_SUCCESS) {
             mp_rlog(APLOG_WARNING, 0, r, MPLOGNO(01105),
@@ -232,24 +350,23 @@ static mp_db_status_t request_conn(request_rec *r, PGconn **conn)
                     "%d)", mp_conf_db_wait_ms(sc), mp_conf_db_slots(sc));
             return MP_DB_BUSY;
         }
-        apr_pool_cleanup_register(r->pool, sc->gate, gate_leave,
+        dr->gate = sc->gate;
+        apr_pool_cleanup_register(r->pool, dr, release_conn,
                                   apr_pool_cleanup_null);
-        dr = apr_pcalloc(r->pool, sizeof(*dr));
-        ap_set_module_config(r->request_config, &marketpulse_module, dr);
     }
-    dbd = dbd_acquire(r);
-    if (dbd == NULL) {
+    dr->dbd = dbd_open(r->pool, r->server);
+    if (dr->dbd == NULL) {
         mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01106),
                 "mod_dbd gave no connection: is PostgreSQL up?");
         return MP_DB_UNAVAILABLE;
     }
-    if (strcmp(apr_dbd_name(dbd->driver), "pgsql") != 0) {
+    if (strcmp(apr_dbd_name(dr->dbd->driver), "pgsql") != 0) {
         mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01107),
                 "DBDriver is %s; mod_marketpulse needs pgsql",
-                apr_dbd_name(dbd->driver));
+                apr_dbd_name(dr->dbd->driver));
         return MP_DB_ERROR;
     }
-    dr->conn = apr_dbd_native_handle(dbd->driver, dbd->handle);
+    dr->conn = apr_dbd_native_handle(dr->dbd->driver, dr->dbd->handle);
     *conn = dr->conn;
     return MP_DB_OK;
 }
@@ -325,32 +442,9 @@ mp_db_status_t mp_db_select(request_rec *r, const mp_stmt_t *stmt,
     return run_rows(r, stmt, params, 1, rows);
 }
 
-/* A transaction must never reach the next user of the connection: mod_dbd
- * sends no ROLLBACK when it takes the connection back.  Registered after
- * mod_dbd's release, so it runs before it. */
-static apr_status_t end_open_transaction(void *data)
-{
-    PGconn *conn = data;
-
-    if (PQtransactionStatus(conn) != PQTRANS_IDLE
-        && PQstatus(conn) == CONNECTION_OK) {
-        PQclear(PQexec(conn, "ROLLBACK"));
-    }
-    return APR_SUCCESS;
-}
-
 mp_db_status_t mp_db_begin(request_rec *r)
 {
-    db_request_t *dr;
-    mp_db_status_t status = run_rows(r, &stmt_begin, NULL, 1, NULL);
-
-    dr = ap_get_module_config(r->request_config, &marketpulse_module);
-    if (status == MP_DB_OK && !dr->tx_guarded) {
-        apr_pool_cleanup_register(r->pool, dr->conn, end_open_transaction,
-                                  apr_pool_cleanup_null);
-        dr->tx_guarded = 1;
-    }
-    return status;
+    return run_rows(r, &stmt_begin, NULL, 1, NULL);
 }
 
 mp_db_status_t mp_db_exec(request_rec *r, const mp_stmt_t *stmt,
@@ -384,7 +478,7 @@ void mp_db_rollback(request_rec *r)
 
 static const mp_stmt_t stmt_local_timeout = {
     "local_timeout",
-    "SELECT set_config('statement_timeout', $1, true)", 1
+    "SELECT set_config('statement_timeout', $1, true)", 1, MP_PLAN_PER_CALL
 };
 
 /* Asks the server to stop the running statement; the results still have

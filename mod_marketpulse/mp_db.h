@@ -18,12 +18,25 @@ typedef enum {
     MP_DB_ERROR          /* anything else: a bug or a schema mismatch */
 } mp_db_status_t;
 
-/* A statement: its label names it in logs and figures; its SQL lives in
+/* How PostgreSQL plans a statement.  MP_PLAN_PER_CALL (the default) sends
+ * it unnamed, planned with each call's values: right for optional filters,
+ * whose best plan depends on which are given.  MP_PLAN_CACHED prepares it
+ * once per session under its label and lets PostgreSQL's plan cache reuse
+ * the plan: for statements whose plan is the same for any values (the
+ * rollup reads), where planning costs more than running. */
+typedef enum {
+    MP_PLAN_PER_CALL,
+    MP_PLAN_CACHED
+} mp_plan_t;
+
+/* A statement: its label names it in logs and figures (and on the server
+ * as "mp_<label>" when cached; labels are unique); its SQL lives in
  * queries/, one file per resource, and takes $1..$n as parameters. */
 typedef struct {
     const char *label;
     const char *sql;
     int nparams;
+    mp_plan_t plan;
 } mp_stmt_t;
 
 /* params has stmt->nparams entries; NULL is SQL NULL.  A read is retried
@@ -31,6 +44,13 @@ typedef struct {
  * (PostgreSQL restarted under it). */
 mp_db_status_t mp_db_select(request_rec *r, const mp_stmt_t *stmt,
                             const char *const *params, mp_rows_t **rows);
+
+/* Gives the connection and its gate slot back now rather than when the
+ * request ends: once a handler has its rows, building and sending the
+ * answer (to a client that may be slow) need neither.  A transaction
+ * still open is rolled back.  A later statement takes a connection
+ * again. */
+void mp_db_release(request_rec *r);
 
 /* Writes run in a transaction on the request's connection: BEGIN (which
  * is retried once on a fresh session, since nothing has happened yet),

@@ -84,6 +84,19 @@ static const char *now_rfc3339(apr_pool_t *p)
                         t.tm_min, t.tm_sec, t.tm_usec / 1000);
 }
 
+/* Stores a 200 in the cache, which may find the client already has it. */
+static int respond_text(request_rec *r, int status, const char *text)
+{
+    mp_db_release(r);
+    r->status = status;
+    ap_set_content_type(r, "application/json");
+    if (status == HTTP_OK && mp_cache_store(r, text, strlen(text))) {
+        r->status = HTTP_NOT_MODIFIED;     /* the client has these bytes */
+        return OK;
+    }
+    return mp_respond_body(r, status, text, strlen(text));
+}
+
 int mp_respond_json(request_rec *r, int status, json_t *body)
 {
     char *text;
@@ -97,21 +110,23 @@ int mp_respond_json(request_rec *r, int status, json_t *body)
     if (text == NULL) {
         return mp_respond_internal(r, "answer body could not be serialized");
     }
-    r->status = status;
-    ap_set_content_type(r, "application/json");
-    if (status == HTTP_OK && mp_cache_store(r, text, strlen(text))) {
-        r->status = HTTP_NOT_MODIFIED;     /* the client has these bytes */
-        free(text);
-        return OK;
-    }
-    mp_respond_body(r, status, text, strlen(text));
+    respond_text(r, status, text);
     free(text);
     return OK;
+}
+
+int mp_respond_document(request_rec *r, const char *text)
+{
+    if (text == NULL || *text != '{') {
+        return mp_respond_internal(r, "the database built no document");
+    }
+    return respond_text(r, HTTP_OK, text);
 }
 
 int mp_respond_body(request_rec *r, int status, const char *text,
                     apr_size_t len)
 {
+    mp_db_release(r);          /* a slow client must not hold it */
     r->status = status;
     ap_set_content_type(r, "application/json");
     ap_set_content_length(r, (apr_off_t)len);

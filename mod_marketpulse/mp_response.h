@@ -21,6 +21,9 @@ int mp_respond_json(request_rec *r, int status, json_t *body);
 int mp_respond_body(request_rec *r, int status, const char *text,
                     apr_size_t len);
 int mp_respond_data(request_rec *r, json_t *data, json_t *pagination);
+/* A 200 whose whole envelope PostgreSQL built (json_build_object): sent
+ * and cached like mp_respond_json's, without a trip through jansson. */
+int mp_respond_document(request_rec *r, const char *text);
 int mp_respond_error(request_rec *r, int status, const char *message,
                      const apr_array_header_t *details);
 /* 400 for a malformed query string, else 422 listing every bad field. */

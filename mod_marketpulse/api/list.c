@@ -190,6 +190,7 @@ int mp_list_respond(mp_req_t *req, const mp_list_t *list,
     if (st != MP_DB_OK) {
         return mp_respond_db_error(req->r, st);
     }
+    mp_db_release(req->r);
     return mp_respond_data(req->r, mp_json_rows(rows, (int)page.limit,
                                                 list->cols, list->ncols),
                            page_result(req, &page, rows, 0, list->key_col,
