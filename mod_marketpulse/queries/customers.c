@@ -63,11 +63,13 @@
 #define CUSTOMERS_STMT(name, FORM, suffix, KEY, TIE, KEY_TYPE, KEY_TEXT)   \
     const mp_stmt_t mp_q_customers_##name##_desc##suffix = {               \
         "customers_" #name "_desc" #suffix,                                \
-        FORM(KEY, TIE, KEY_TYPE, KEY_TEXT, "DESC", "<"), 6                 \
+        FORM(KEY, TIE, KEY_TYPE, KEY_TEXT, "DESC", "<"), 6,                \
+        MP_PLAN_PER_CALL                                                   \
     };                                                                     \
     const mp_stmt_t mp_q_customers_##name##_asc##suffix = {                \
         "customers_" #name "_asc" #suffix,                                 \
-        FORM(KEY, TIE, KEY_TYPE, KEY_TEXT, "ASC", ">"), 6                  \
+        FORM(KEY, TIE, KEY_TYPE, KEY_TEXT, "ASC", ">"), 6,                 \
+        MP_PLAN_PER_CALL                                                   \
     }
 
 CUSTOMERS_STMT(ltv, CUSTOMERS_ROLLUP, , "s.revenue", "s.customer_id",
@@ -102,5 +104,5 @@ const mp_stmt_t mp_q_customer_by_id = {
     "         ON t.customer_id = c.id AND t.status = 'completed'"
     " WHERE c.id = $1::bigint"
     " GROUP BY c.id",
-    1
+    1, MP_PLAN_CACHED
 };

@@ -1,4 +1,4 @@
 /* SQL of the readiness probe. */
 #include "queries.h"
 
-const mp_stmt_t mp_q_ping = { "ping", "SELECT 1", 0 };
+const mp_stmt_t mp_q_ping = { "ping", "SELECT 1", 0, MP_PLAN_CACHED };

@@ -14,7 +14,7 @@ const mp_stmt_t mp_q_idempotency_claim = {
     "        expires_at = excluded.expires_at"
     "  WHERE k.expires_at <= now()"
     " RETURNING 1",
-    3
+    3, MP_PLAN_PER_CALL
 };
 
 /* ($1 key) -> request hash, status, body, location of the first answer */
@@ -22,7 +22,7 @@ const mp_stmt_t mp_q_idempotency_read = {
     "idempotency_read",
     "SELECT request_hash, status, body, location FROM idempotency_keys"
     " WHERE key = $1::text",
-    1
+    1, MP_PLAN_PER_CALL
 };
 
 /* ($1 key, $2 status, $3 body, $4 location) */
@@ -31,7 +31,7 @@ const mp_stmt_t mp_q_idempotency_store = {
     "UPDATE idempotency_keys SET status = $2::int, body = $3::text,"
     "       location = $4::text"
     " WHERE key = $1::text",
-    4
+    4, MP_PLAN_PER_CALL
 };
 
 /* Forgets up to 1000 expired keys; concurrent purges skip each other. */
@@ -40,5 +40,5 @@ const mp_stmt_t mp_q_idempotency_purge = {
     "DELETE FROM idempotency_keys WHERE key IN ("
     "  SELECT key FROM idempotency_keys WHERE expires_at < now()"
     "   LIMIT 1000 FOR UPDATE SKIP LOCKED)",
-    0
+    0, MP_PLAN_PER_CALL
 };

@@ -35,11 +35,13 @@
 #define PRODUCTS_STMT(name, SALES, suffix, KEY, KEY_TYPE)                 \
     const mp_stmt_t mp_q_products_##name##_desc##suffix = {                \
         "products_" #name "_desc" #suffix,                                 \
-        PRODUCTS_LIST(SALES, KEY, KEY_TYPE, "DESC", "<"), 5                \
+        PRODUCTS_LIST(SALES, KEY, KEY_TYPE, "DESC", "<"), 5,               \
+        MP_PLAN_PER_CALL                                                   \
     };                                                                     \
     const mp_stmt_t mp_q_products_##name##_asc##suffix = {                 \
         "products_" #name "_asc" #suffix,                                  \
-        PRODUCTS_LIST(SALES, KEY, KEY_TYPE, "ASC", ">"), 5                 \
+        PRODUCTS_LIST(SALES, KEY, KEY_TYPE, "ASC", ">"), 5,                \
+        MP_PLAN_PER_CALL                                                   \
     }
 
 PRODUCTS_STMT(revenue, SALES_ROLLUP, , "revenue", "numeric");
@@ -59,7 +61,7 @@ const mp_stmt_t mp_q_product_by_id = {
     "             2)::text"
     "  FROM products p LEFT JOIN product_sales s ON s.product_id = p.id"
     " WHERE p.id = $1::bigint",
-    1
+    1, MP_PLAN_CACHED
 };
 
 const mp_stmt_t mp_q_product_by_id_direct = {
@@ -75,5 +77,5 @@ const mp_stmt_t mp_q_product_by_id_direct = {
     "         ON t.product_id = p.id AND t.status = 'completed'"
     " WHERE p.id = $1::bigint"
     " GROUP BY p.id",
-    1
+    1, MP_PLAN_PER_CALL
 };

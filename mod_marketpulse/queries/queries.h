@@ -19,16 +19,46 @@
     col " >= " from "::date::timestamp AT TIME ZONE 'UTC' AND " \
     col " < (" to "::date + 1)::timestamp AT TIME ZONE 'UTC'"
 
+/* The date window of a request as a CTE `win` (f, t) from the from and
+ * to parameters (SQL expressions, NULL when not given) and, without from,
+ * a number of days back from to (NULL: from the first sale).  Without to
+ * the window ends on the latest day that has a transaction, so a dataset
+ * that stopped last year still shows its last days, but never before
+ * from: a window past the data is empty, not inverted. */
+#define MP_SQL_WINDOW(from, to, days) \
+    " win AS MATERIALIZED (" \
+    "  WITH bounds AS (" \
+    "    SELECT (min(transaction_date) AT TIME ZONE 'UTC')::date AS first_day," \
+    "           (max(transaction_date) AT TIME ZONE 'UTC')::date AS last_day" \
+    "      FROM transactions)," \
+    "   ends AS (" \
+    "    SELECT coalesce(" to "::date," \
+    "                    greatest(coalesce(last_day," \
+    "                                      (now() AT TIME ZONE 'UTC')::date)," \
+    "                             " from "::date)) AS to_day," \
+    "           first_day" \
+    "      FROM bounds)" \
+    "  SELECT CASE WHEN " from "::date IS NOT NULL THEN " from "::date" \
+    "              WHEN " days " IS NOT NULL THEN to_day - (" days " - 1)" \
+    "              ELSE least(coalesce(first_day, to_day), to_day) END AS f," \
+    "         to_day AS t" \
+    "    FROM ends)"
+
 /* Customers who bought (completed) on a day in [lo, hi], from the
  * customer_gaps rollup: a gap entering the window or, equally, one leaving
  * it.  The side with fewer days beyond the window (first and last are
- * the first and last days with sales) has fewer gaps to add up. */
+ * the first and last days with sales) has fewer gaps to add up, and they
+ * are found through the index on that side's column.  The `+ 0` keeps
+ * the other column off the index: a cached plan cannot know that the
+ * window's side matches thousands of gaps and this side a few hundred. */
 #define MP_SQL_BUYERS(lo, hi, first, last) \
     "CASE WHEN " lo " - " first " <= " last " - " hi \
     " THEN (SELECT coalesce(sum(customers), 0) FROM customer_gaps" \
-    "        WHERE later BETWEEN " lo " AND " hi " AND earlier < " lo ")" \
+    "        WHERE earlier < " lo \
+    "          AND later + 0 BETWEEN " lo " AND " hi ")" \
     " ELSE (SELECT coalesce(sum(customers), 0) FROM customer_gaps" \
-    "        WHERE earlier BETWEEN " lo " AND " hi " AND later > " hi ") END"
+    "        WHERE later > " hi \
+    "          AND earlier + 0 BETWEEN " lo " AND " hi ") END"
 
 /* Analytics statements come in two forms: mp_q_NAME reads the rollups,
  * mp_q_NAME_direct aggregates `transactions` (MarketPulseRollups Off,
@@ -47,12 +77,10 @@ extern const mp_stmt_t mp_q_window;
 MP_STMT_PAIR(daily_sales);
 
 /* dashboard.c */
-MP_STMT_PAIR(dashboard_totals);
-MP_STMT_PAIR(dashboard_top_products);
+MP_STMT_PAIR(dashboard);
 
 /* revenue.c */
-MP_STMT_PAIR(revenue_series);
-MP_STMT_PAIR(revenue_totals);
+MP_STMT_PAIR(revenue);
 
 /* customers.c: list statements by sort and order */
 MP_STMT_PAIR(customers_ltv_desc);

@@ -1,103 +1,124 @@
-/* SQL of /api/revenue: a series by day, ISO week or month, and its
- * totals.  Periods that sold nothing are in the series with zeros. */
+/* SQL of /api/revenue: a series by day, ISO week or month over a date
+ * window, and its totals, in one statement that answers the whole JSON
+ * document.  Periods that sold nothing are in the series with zeros.
+ * Both forms end in REVENUE_JSON over the same CTEs:
+ *   covered (first_day, last_day)  the days the series covers
+ *   series  (start, revenue, orders, aov, buyers)  money as text
+ *   totals  (revenue, orders, aov, buyers)  over the covered days */
 #include "queries.h"
 
-/* The periods of a series: ($1 from, $2 to, $3 day|week|month, $4 most
- * periods) -> the latest $4 periods (start) and the first day they cover
- * (covered.first_day).  The series starts no more than $4 periods before
- * `to`, so a window of centuries costs what a window of $4 periods does. */
-#define SERIES_PERIODS \
-    "WITH bounds AS ("                                                      \
-    "  SELECT greatest($1::date,"                                           \
-    "                  (date_trunc($3::text, $2::date::timestamp)"          \
+/* ($1 from, $2 to, $3 day|week|month, $4 most periods, $5 days back
+ * from to when from is NULL) -> the window, the latest $4 periods of it
+ * (start) and the days they cover.  The series starts no more than $4
+ * periods before `to`, so a window of centuries costs what a window of
+ * $4 periods does. */
+#define SERIES_PERIODS                                                      \
+    "WITH " MP_SQL_WINDOW("$1", "$2", "$5::int") ","                        \
+    " bounds AS ("                                                          \
+    "  SELECT greatest(w.f,"                                                \
+    "                  (date_trunc($3::text, w.t::timestamp)"               \
     "                   - ($4::int - 1) * ('1 ' || $3::text)::interval)::date)"\
-    "           AS first_day),"                                             \
+    "           AS first_day, w.t"                                          \
+    "    FROM win w),"                                                      \
     " periods AS ("                                                         \
     "  SELECT p::date AS start"                                             \
-    "    FROM bounds,"                                                      \
-    "         generate_series(date_trunc($3::text, first_day::timestamp),"  \
-    "                         date_trunc($3::text, $2::date::timestamp),"   \
+    "    FROM bounds b,"                                                    \
+    "         generate_series(date_trunc($3::text, b.first_day::timestamp),"\
+    "                         date_trunc($3::text, b.t::timestamp),"        \
     "                         ('1 ' || $3::text)::interval) p),"            \
-    " covered AS ("                                                         \
-    "  SELECT greatest($1::date, min(start)) AS first_day FROM periods),"
+    " covered AS MATERIALIZED ("                                            \
+    "  SELECT greatest(w.f, (SELECT min(start) FROM periods)) AS first_day,"\
+    "         w.t AS last_day"                                              \
+    "    FROM win w),"
 
-/* ... -> one row per period: start, revenue, count, average, buyers, and
- * the first day covered.  A period cut by the window counts its buyers
- * over the days inside it. */
-const mp_stmt_t mp_q_revenue_series = {
-    "revenue_series",
+#define REVENUE_JSON                                                        \
+    " SELECT json_build_object('data', json_build_object("                  \
+    "   'granularity', $3::text,"                                           \
+    "   'period', json_build_object('from', c.first_day::text,"             \
+    "                               'to', c.last_day::text),"               \
+    "   'series', coalesce((SELECT json_agg(json_build_object("             \
+    "       'date', start::text, 'total_revenue', revenue,"                 \
+    "       'transaction_count', orders, 'avg_transaction_value', aov,"     \
+    "       'unique_customers', buyers) ORDER BY start) FROM series), '[]'),"\
+    "   'totals', (SELECT json_build_object("                               \
+    "       'total_revenue', revenue, 'transaction_count', orders,"         \
+    "       'avg_transaction_value', aov, 'unique_customers', buyers)"      \
+    "       FROM totals)))::text"                                           \
+    "   FROM covered c"
+
+/* A period cut by the window counts its buyers over the days inside it;
+ * a whole one reads them from customer_periods. */
+const mp_stmt_t mp_q_revenue = {
+    "revenue",
     SERIES_PERIODS
-    " spans AS MATERIALIZED ("
+    " spans AS ("
     "  SELECT p.start, greatest(p.start, c.first_day) AS lo,"
     "         least((p.start + ('1 ' || $3::text)::interval)::date - 1,"
-    "               $2::date) AS hi,"
+    "               c.last_day) AS hi,"
     "         (p.start + ('1 ' || $3::text)::interval)::date - 1 AS period_end"
     "    FROM periods p CROSS JOIN covered c),"
-    " sold AS MATERIALIZED ("
-    "  SELECT date_trunc($3::text, s.day)::date AS start,"
+    " sold AS ("
+    "  SELECT date_trunc($3::text, s.day::timestamp)::date AS start,"
     "         sum(s.amount) AS revenue, sum(s.orders) AS orders"
     "    FROM sales_daily s, covered c"
-    "   WHERE s.status = 'completed' AND s.day BETWEEN c.first_day AND $2::date"
-    "   GROUP BY 1)"
-    " SELECT sp.start::text, round(coalesce(s.revenue, 0), 2)::text,"
-    "        coalesce(s.orders, 0),"
-    "        round(coalesce(s.revenue / nullif(s.orders, 0), 0), 2)::text,"
-    "        CASE WHEN sp.lo = sp.start AND sp.hi = sp.period_end"
-    "             THEN coalesce((SELECT customers FROM customer_periods"
-    "                             WHERE granularity = $3::text"
-    "                               AND start = sp.start), 0)"
-    "             ELSE (SELECT coalesce(sum(customers), 0) FROM customer_gaps"
-    "                    WHERE later BETWEEN sp.lo AND sp.hi"
-    "                      AND earlier < sp.lo) END,"
-    "        c.first_day::text"
-    "   FROM spans sp CROSS JOIN covered c"
-    "   LEFT JOIN sold s ON s.start = sp.start"
-    "  ORDER BY sp.start",
-    4
+    "   WHERE s.status = 'completed'"
+    "     AND s.day BETWEEN c.first_day AND c.last_day"
+    "   GROUP BY 1),"
+    " series AS ("
+    "  SELECT sp.start, round(coalesce(s.revenue, 0), 2)::text AS revenue,"
+    "         coalesce(s.orders, 0) AS orders,"
+    "         round(coalesce(s.revenue / nullif(s.orders, 0), 0), 2)::text"
+    "           AS aov,"
+    "         CASE WHEN sp.lo = sp.start AND sp.hi = sp.period_end"
+    "              THEN coalesce(cp.customers, 0)"
+    "              ELSE (SELECT coalesce(sum(customers), 0)"
+    "                      FROM customer_gaps"
+    "                     WHERE later BETWEEN sp.lo AND sp.hi"
+    "                       AND earlier < sp.lo) END AS buyers"
+    "    FROM spans sp"
+    "    LEFT JOIN sold s ON s.start = sp.start"
+    "    LEFT JOIN customer_periods cp"
+    "           ON cp.granularity = $3::text AND cp.start = sp.start),"
+    " totals AS ("
+    "  SELECT round(s.revenue, 2)::text AS revenue, s.orders,"
+    "         round(coalesce(s.revenue / nullif(s.orders, 0), 0), 2)::text"
+    "           AS aov,"
+    "         " MP_SQL_BUYERS("c.first_day", "c.last_day", "e.first", "e.last")
+    "           AS buyers"
+    "    FROM (SELECT coalesce(sum(amount), 0) AS revenue,"
+    "                 coalesce(sum(orders), 0) AS orders"
+    "            FROM sales_daily, covered c"
+    "           WHERE status = 'completed'"
+    "             AND day BETWEEN c.first_day AND c.last_day) s,"
+    "         covered c,"
+    "         (SELECT min(day) AS first, max(day) AS last FROM sales_daily) e)"
+    REVENUE_JSON,
+    5, MP_PLAN_CACHED
 };
 
-const mp_stmt_t mp_q_revenue_series_direct = {
-    "revenue_series_direct",
+const mp_stmt_t mp_q_revenue_direct = {
+    "revenue_direct",
     SERIES_PERIODS
     " sold AS ("
     "  SELECT date_trunc($3::text, t.transaction_date AT TIME ZONE 'UTC')::date"
     "           AS start, t.amount, t.customer_id"
     "    FROM transactions t, covered c"
     "   WHERE t.status = 'completed'"
-    "     AND " MP_SQL_IN_DAYS("t.transaction_date", "c.first_day", "$2") ")"
-    " SELECT p.start::text, round(coalesce(sum(s.amount), 0), 2)::text,"
-    "        count(s.amount), round(coalesce(avg(s.amount), 0), 2)::text,"
-    "        count(DISTINCT s.customer_id), c.first_day::text"
-    "   FROM periods p CROSS JOIN covered c"
-    "   LEFT JOIN sold s ON s.start = p.start"
-    "  GROUP BY p.start, c.first_day"
-    "  ORDER BY p.start",
-    4
-};
-
-/* ($1 from, $2 to) -> revenue, count, average, buyers */
-const mp_stmt_t mp_q_revenue_totals = {
-    "revenue_totals",
-    "WITH s AS ("
-    "  SELECT coalesce(sum(amount), 0) AS revenue,"
-    "         coalesce(sum(orders), 0) AS orders"
-    "    FROM sales_daily"
-    "   WHERE status = 'completed' AND day BETWEEN $1::date AND $2::date),"
-    " e AS (SELECT min(day) AS first, max(day) AS last FROM sales_daily)"
-    " SELECT round(s.revenue, 2)::text, s.orders,"
-    "        round(coalesce(s.revenue / nullif(s.orders, 0), 0), 2)::text,"
-    "        " MP_SQL_BUYERS("$1::date", "$2::date", "e.first", "e.last")
-    "   FROM s, e",
-    2
-};
-
-const mp_stmt_t mp_q_revenue_totals_direct = {
-    "revenue_totals_direct",
-    "SELECT round(coalesce(sum(amount), 0), 2)::text, count(*),"
-    "       round(coalesce(avg(amount), 0), 2)::text,"
-    "       count(DISTINCT customer_id)"
-    "  FROM transactions"
-    " WHERE status = 'completed'"
-    "   AND " MP_SQL_IN_DAYS("transaction_date", "$1", "$2"),
-    2
+    "     AND " MP_SQL_IN_DAYS("t.transaction_date", "c.first_day",
+                               "c.last_day") "),"
+    " series AS ("
+    "  SELECT p.start, round(coalesce(sum(s.amount), 0), 2)::text AS revenue,"
+    "         count(s.amount) AS orders,"
+    "         round(coalesce(avg(s.amount), 0), 2)::text AS aov,"
+    "         count(DISTINCT s.customer_id) AS buyers"
+    "    FROM periods p LEFT JOIN sold s ON s.start = p.start"
+    "   GROUP BY p.start),"
+    " totals AS ("
+    "  SELECT round(coalesce(sum(amount), 0), 2)::text AS revenue,"
+    "         count(amount) AS orders,"
+    "         round(coalesce(avg(amount), 0), 2)::text AS aov,"
+    "         count(DISTINCT customer_id) AS buyers"
+    "    FROM sold)"
+    REVENUE_JSON,
+    5, MP_PLAN_PER_CALL
 };

@@ -32,7 +32,7 @@ const mp_stmt_t mp_q_transactions_list = {
     "        OR (transaction_date, id) < ($6::text::timestamptz, $7::bigint))"
     " ORDER BY transaction_date DESC, id DESC"
     " LIMIT $8::bigint",
-    8
+    8, MP_PLAN_PER_CALL
 };
 
 /* (filters) -> every matching transaction, newest first, for streaming */
@@ -42,14 +42,14 @@ const mp_stmt_t mp_q_transactions_export = {
     "  FROM transactions"
     TRANSACTION_FILTERS
     " ORDER BY transaction_date DESC, id DESC",
-    5
+    5, MP_PLAN_PER_CALL
 };
 
 /* ($1 id) -> the transaction, or no row */
 const mp_stmt_t mp_q_transaction_by_id = {
     "transaction_by_id",
     "SELECT " TRANSACTION_COLS " FROM transactions WHERE id = $1::bigint",
-    1
+    1, MP_PLAN_CACHED
 };
 
 /* ($1 the normalized items as JSON: [{n, customer_id, product_id,
@@ -88,7 +88,7 @@ const mp_stmt_t mp_q_transactions_insert = {
     " UNION ALL"
     " SELECT NULL, NULL, ins.* FROM ins"
     " ORDER BY 1, 2, 3",
-    1
+    1, MP_PLAN_PER_CALL
 };
 
 /* ($1 id, $2 status) -> the changed transaction, or no row */
@@ -96,5 +96,5 @@ const mp_stmt_t mp_q_transaction_set_status = {
     "transaction_set_status",
     "UPDATE transactions SET status = $2::text WHERE id = $1::bigint"
     " RETURNING " TRANSACTION_COLS,
-    2
+    2, MP_PLAN_PER_CALL
 };

@@ -2,28 +2,11 @@
  * day-by-day sales series with the days that sold nothing filled in. */
 #include "queries.h"
 
-/* Without `to` the window ends on the latest day that has a transaction,
- * so a dataset that stopped last year still shows its last days, but
- * never before `from`: a window past the data is empty, not inverted. */
 const mp_stmt_t mp_q_window = {
     "window",
-    "WITH bounds AS ("
-    "  SELECT (min(transaction_date) AT TIME ZONE 'UTC')::date AS first_day,"
-    "         (max(transaction_date) AT TIME ZONE 'UTC')::date AS last_day"
-    "    FROM transactions),"
-    " ends AS ("
-    "  SELECT coalesce($2::date,"
-    "                  greatest(coalesce(last_day,"
-    "                                    (now() AT TIME ZONE 'UTC')::date),"
-    "                           $1::date)) AS to_day,"
-    "         first_day"
-    "    FROM bounds)"
-    " SELECT (CASE WHEN $1::date IS NOT NULL THEN $1::date"
-    "              WHEN $3::int IS NOT NULL THEN to_day - ($3::int - 1)"
-    "              ELSE least(coalesce(first_day, to_day), to_day) END)::text,"
-    "        to_day::text"
-    "   FROM ends",
-    3
+    "WITH " MP_SQL_WINDOW("$1", "$2", "$3::int")
+    " SELECT f::text, t::text FROM win",
+    3, MP_PLAN_CACHED
 };
 
 /* Every day of the series with what `sold` (day, revenue, orders, units)
@@ -48,7 +31,7 @@ const mp_stmt_t mp_q_daily_sales = {
     "   WHERE product_id = $3::bigint"
     "     AND day BETWEEN $1::date - ($2::int - 1) AND $1::date)"
     DAILY_SERIES,
-    3
+    3, MP_PLAN_CACHED
 };
 
 const mp_stmt_t mp_q_daily_sales_direct = {
@@ -64,5 +47,5 @@ const mp_stmt_t mp_q_daily_sales_direct = {
                                "($1::date - ($2::int - 1))", "$1") ""
     "   GROUP BY 1)"
     DAILY_SERIES,
-    3
+    3, MP_PLAN_PER_CALL
 };
