@@ -13,6 +13,13 @@
 #                             by more than the ingest of earlier runs)
 #   MP_BENCH_SECONDS [10]  MP_BENCH_CONNECTIONS [16]  MP_BENCH_THREADS [2]
 #   MP_BENCH_INGEST_CONNECTIONS [4]
+#   MP_BENCH_DB_SLOTS [1]  MarketPulseDBSlots of the measured httpd: how
+#                          many statements each child runs at once.  On a
+#                          small host, about the cores PostgreSQL gets
+#                          divided by the children: more only makes the
+#                          backends take turns on the cores (docs/
+#                          directives.md).  The reads are also measured
+#                          with the stack's setting (one per thread).
 # Uses the stack of scripts/stack.sh (MP_RUN_DIR, MP_PORT), starting it if
 # needed; it leaves it running and stops the httpds it added.
 set -eu
@@ -24,9 +31,11 @@ SECS=${MP_BENCH_SECONDS:-10}
 CONNS=${MP_BENCH_CONNECTIONS:-16}
 THREADS=${MP_BENCH_THREADS:-2}
 INGEST_CONNS=${MP_BENCH_INGEST_CONNECTIONS:-4}
+DB_SLOTS=${MP_BENCH_DB_SLOTS:-1}
 RUN=${MP_RUN_DIR:-$ROOT/run}
 ROLLED_PORT=$((PORT + 2))
 DIRECT_PORT=$((PORT + 3))
+DEFAULT_PORT=$((PORT + 4))
 
 command -v wrk >/dev/null || { echo "bench: wrk is missing (make deps)" >&2; exit 1; }
 sh "$STACK" start >/dev/null
@@ -37,20 +46,25 @@ if [ "$have" -lt "$ROWS" ] || [ "$have" -gt $((ROWS + ROWS / 10)) ]; then
     sh "$ROOT/scripts/seed.sh" "$ROWS"
 fi
 
-instance() {  # name port extra-directives
-    printf '<Location /api>\n    MarketPulseCache Off\n%b</Location>\n' "$3" \
-        > "$RUN/bench-$1.conf"
+instance() {  # name port server-directives location-directives
+    printf '%b<Location /api>\n    MarketPulseCache Off\n%b</Location>\n' \
+        "$3" "$4" > "$RUN/bench-$1.conf"
     MP_HTTPD_NAME="bench-$1" MP_PORT="$2" MP_EXTRA_CONF="$RUN/bench-$1.conf" \
         sh "$STACK" httpd-start >/dev/null
 }
 stop_instances() {
     MP_HTTPD_NAME=bench-rolled MP_PORT=$ROLLED_PORT sh "$STACK" httpd-stop >/dev/null || true
     MP_HTTPD_NAME=bench-direct MP_PORT=$DIRECT_PORT sh "$STACK" httpd-stop >/dev/null || true
+    MP_HTTPD_NAME=bench-default MP_PORT=$DEFAULT_PORT sh "$STACK" httpd-stop >/dev/null || true
 }
 trap stop_instances EXIT
-instance rolled "$ROLLED_PORT" ""
-instance direct "$DIRECT_PORT" "    MarketPulseRollups Off\n"
+instance rolled "$ROLLED_PORT" "MarketPulseDBSlots $DB_SLOTS\n" ""
+instance default "$DEFAULT_PORT" "" ""
+# the baseline's statements aggregate millions of rows: let them finish
+instance direct "$DIRECT_PORT" "MarketPulseStatementTimeout 300000\n" \
+    "    MarketPulseRollups Off\n"
 rolled="http://127.0.0.1:$ROLLED_PORT"
+default="http://127.0.0.1:$DEFAULT_PORT"
 direct="http://127.0.0.1:$DIRECT_PORT"
 
 # "req/s p99_ms non2xx" of wrk on one URL (extra wrk arguments after it)
@@ -80,16 +94,20 @@ cursor_at() {  # URL of a list page whose next_cursor lies deep in it
 }
 
 echo "== reads ($ROWS transactions, wrk -t$THREADS -c$CONNS -d${SECS}s, $(nproc) cores, cache off)"
+echo "   rollups: MarketPulseDBSlots $DB_SLOTS; stack setting: the stack's DBSlots; direct: one request at a time"
 cust_cursor=$(cursor_at "$rolled/api/customers?limit=100&offset=200000")
 tx_cursor=$(cursor_at "$rolled/api/transactions?limit=100&to=2025-05-01")
-printf '%-34s %10s %10s %6s %18s\n' endpoint "req/s" "p99 ms" non2xx "direct single ms"
+printf '%-26s %9s %8s %6s | %9s %8s | %12s\n' endpoint "req/s" "p99 ms" non2xx \
+    "stack r/s" "p99 ms" "direct ms"
 for path in "/api/dashboard" \
             "/api/revenue?from=2024-11-21&to=2025-11-20" \
             "/api/customers?limit=100&cursor=$cust_cursor" \
             "/api/transactions?limit=100&cursor=$tx_cursor"; do
-    set -- $(measure "$rolled$path")
-    base=$(MP_T=1 single_ms "$direct$path" 2>/dev/null || echo "timeout")
-    printf '%-34s %10s %10s %6s %18s\n' "$(echo "$path" | cut -c1-34)" "$1" "$2" "$3" "$base"
+    curl -fsS -o /dev/null "$rolled$path"; curl -fsS -o /dev/null "$default$path"
+    set -- $(measure "$rolled$path") $(measure "$default$path")
+    base=$(single_ms "$direct$path" 2>/dev/null || echo "failed")
+    printf '%-26s %9s %8s %6s | %9s %8s | %12s\n' "$(echo "$path" | cut -c1-26)" \
+        "$1" "$2" "$3" "$4" "$5" "$base"
 done
 
 echo "== ingest (batches of 500 through POST, wrk -c$INGEST_CONNS -d${SECS}s)"
@@ -141,5 +159,7 @@ rows=$(psql_q "SELECT count(*) FROM transactions")
 echo "module: $rows rows, $bytes bytes in ${secs}s ($(awk -v r="$rows" -v s="$secs" 'BEGIN { printf "%.0f", r / s }') rows/s); httpd RSS $before KB -> peak $peak KB (+$(( (peak - before) / 1024 )) MB)"
 start=$(date +%s.%N)
 sh "$STACK" psql -c "\\copy (SELECT id, customer_id, product_id, quantity, unit_price, amount, status, transaction_date, created_at FROM transactions ORDER BY transaction_date DESC, id DESC) TO '/dev/null' WITH CSV HEADER" >/dev/null
-echo "baseline psql \\copy of the same query: $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')s"
+# printf, not echo: dash's echo reads "\c" as "stop output here"
+printf 'baseline psql \\copy of the same query: %ss\n' \
+    "$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')"
 rm -f "$RUN/bench-export" "$RUN/bench-post.lua" "$body"
