@@ -38,6 +38,10 @@ DIRECT_PORT=$((PORT + 3))
 DEFAULT_PORT=$((PORT + 4))
 
 command -v wrk >/dev/null || { echo "bench: wrk is missing (make deps)" >&2; exit 1; }
+# PostgreSQL sized for 10 million rows (~3 GB with indexes) when this
+# starts it; a running stack keeps its settings (printed below)
+export MP_PG_SHARED_BUFFERS=${MP_PG_SHARED_BUFFERS:-3GB}
+export MP_PG_MAX_WAL=${MP_PG_MAX_WAL:-8GB}
 sh "$STACK" start >/dev/null
 psql_q() { sh "$STACK" psql -tA -c "$1"; }
 have=$(psql_q "SELECT count(*) FROM transactions")
@@ -93,6 +97,7 @@ cursor_at() {  # URL of a list page whose next_cursor lies deep in it
     curl -fsS "$1" | sed -n 's/.*"next_cursor":"\([^"]*\)".*/\1/p'
 }
 
+echo "PostgreSQL: shared_buffers $(psql_q "SHOW shared_buffers"), max_wal_size $(psql_q "SHOW max_wal_size")"
 echo "== reads ($ROWS transactions, wrk -t$THREADS -c$CONNS -d${SECS}s, $(nproc) cores, cache off)"
 echo "   rollups: MarketPulseDBSlots $DB_SLOTS; stack setting: the stack's DBSlots; direct: one request at a time"
 cust_cursor=$(cursor_at "$rolled/api/customers?limit=100&offset=200000")
@@ -110,31 +115,23 @@ for path in "/api/dashboard" \
         "$1" "$2" "$3" "$4" "$5" "$base"
 done
 
-echo "== ingest (batches of 500 through POST, wrk -c$INGEST_CONNS -d${SECS}s)"
-body="$RUN/bench-batch.json"
-awk 'BEGIN { printf "["; for (i = 0; i < 500; i++) {
-        printf "%s{\"customer_id\":%d,\"product_id\":%d,\"quantity\":%d,\"status\":\"%s\",\"transaction_date\":\"2025-%02d-%02dT%02d:%02d:00Z\"}",
-            (i ? "," : ""), 1 + (i * 7919) % 100000, 1 + (i * 31) % 200, 1 + i % 5,
-            (i % 10 < 7 ? "completed" : (i % 10 < 9 ? "pending" : "refunded")),
-            1 + i % 11, 1 + i % 28, i % 24, i % 60 }
-        printf "]" }' > "$body"
-cat > "$RUN/bench-post.lua" <<EOF
-local f = io.open("$body"); local b = f:read("*a"); f:close()
-wrk.method = "POST"; wrk.body = b
-wrk.headers["Content-Type"] = "application/json"
-EOF
-ingest() {
-    out=$(wrk -t2 -c"$INGEST_CONNS" -d"${SECS}s" --timeout 60s --latency \
-              -s "$RUN/bench-post.lua" "$rolled/api/transactions")
+echo "== ingest (batches of 500 through POST, wrk -c$INGEST_CONNS -d${SECS}s; scripts/bench-ingest.lua)"
+ingest() {  # mode: same|fresh
+    out=$(MP_BATCH_MODE=$1 wrk -t2 -c"$INGEST_CONNS" -d"${SECS}s" --timeout 60s \
+              -s "$ROOT/scripts/bench-ingest.lua" "$rolled/api/transactions")
     echo "$out" | awk '/^Requests\/sec:/ { rps = $2 } /Non-2xx/ { bad = $NF }
         END { printf "%.0f %d\n", rps * 500, bad + 0 }'
 }
-set -- $(ingest)
-echo "with rollups (triggers):    $1 transactions/s ($2 non-2xx)"
+for mode in same fresh; do
+    set -- $(ingest $mode)
+    echo "$mode batches, with rollups (triggers): $1 transactions/s ($2 non-2xx)"
+done
 psql_q "ALTER TABLE transactions DISABLE TRIGGER USER" >/dev/null
-set -- $(ingest)
+for mode in same fresh; do
+    set -- $(ingest $mode)
+    echo "$mode batches, baseline without triggers: $1 transactions/s ($2 non-2xx)"
+done
 psql_q "ALTER TABLE transactions ENABLE TRIGGER USER" >/dev/null
-echo "baseline, triggers off:     $1 transactions/s ($2 non-2xx)"
 start=$(date +%s)
 psql_q "SELECT mp_rollup_rebuild()" >/dev/null
 echo "(rollups rebuilt after the baseline in $(( $(date +%s) - start )) s)"
@@ -162,4 +159,4 @@ sh "$STACK" psql -c "\\copy (SELECT id, customer_id, product_id, quantity, unit_
 # printf, not echo: dash's echo reads "\c" as "stop output here"
 printf 'baseline psql \\copy of the same query: %ss\n' \
     "$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')"
-rm -f "$RUN/bench-export" "$RUN/bench-post.lua" "$body"
+rm -f "$RUN/bench-export"

@@ -20,6 +20,10 @@
 #                           several can share one PostgreSQL and Redis
 #   MP_EXTRA_CONF  []       a file of directives appended to httpd.conf
 #   MP_LOGLEVEL    [warn]
+#   MP_PG_SHARED_BUFFERS [256MB]  MP_PG_MAX_WAL [1GB]  PostgreSQL memory and
+#                           checkpoint spacing; the scale benchmark sets
+#                           them for 10 million rows (scripts/bench-scale.sh)
+#   MP_PG_FSYNC    [on]
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -120,7 +124,7 @@ db_start() {
     db_init "$home"
     if ! as_pg "$PG_BIN/pg_ctl" -D "$home/data" status >/dev/null 2>&1; then
         as_pg "$PG_BIN/pg_ctl" -D "$home/data" -l "$home/postgres.log" -w \
-            -t 60 -o "-p $PG_PORT -k $home/socket -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB -c shared_preload_libraries=pg_stat_statements -c fsync=${MP_PG_FSYNC:-on}" \
+            -t 60 -o "-p $PG_PORT -k $home/socket -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=${MP_PG_SHARED_BUFFERS:-256MB} -c max_wal_size=${MP_PG_MAX_WAL:-1GB} -c shared_preload_libraries=pg_stat_statements -c fsync=${MP_PG_FSYNC:-on}" \
             start >/dev/null || { tail -20 "$home/postgres.log" >&2; die "PostgreSQL did not start"; }
         say "PostgreSQL on 127.0.0.1:$PG_PORT"
     fi
