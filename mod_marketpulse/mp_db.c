@@ -47,6 +47,8 @@ typedef struct {
     mp_gate_t *gate;           /* entered, to leave */
     ap_dbd_t *dbd;             /* from mod_dbd's pool, to give back */
     PGconn *conn;              /* its native handle */
+    int cleanup_registered;
+    int txn_lost;              /* released inside BEGIN: rolled back */
 } db_request_t;
 
 static const mp_stmt_t session_setup = {
@@ -77,7 +79,16 @@ int mp_db_post_config(apr_pool_t *p, server_rec *s)
 
 void mp_db_child_init(apr_pool_t *p, server_rec *s)
 {
-    apr_thread_mutex_create(&sessions_lock, APR_THREAD_MUTEX_DEFAULT, p);
+    apr_status_t rv = apr_thread_mutex_create(&sessions_lock,
+                                              APR_THREAD_MUTEX_DEFAULT, p);
+
+    if (rv != APR_SUCCESS) {
+        /* without it no request may touch the session table: request_conn
+         * refuses, every request gets a 500 and the log says why */
+        sessions_lock = NULL;
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MPLOGNO(01112)
+                     "cannot create the session table's mutex");
+    }
     for (; s; s = s->next) {
         mp_srv_conf_t *sc = ap_get_module_config(s->module_config,
                                                  &marketpulse_module);
@@ -136,6 +147,19 @@ static int session_has_plan(const PGconn *conn, const mp_stmt_t *stmt)
     return yes;
 }
 
+/* After PQreset: the new backend may have the old one's pid. */
+static void session_forget(const PGconn *conn)
+{
+    session_t *slot = session_slot(conn);
+
+    apr_thread_mutex_lock(sessions_lock);
+    if (slot->conn == conn) {
+        slot->conn = NULL;
+        slot->nplans = 0;
+    }
+    apr_thread_mutex_unlock(sessions_lock);
+}
+
 /* Forgets every plan of the session when stmt is NULL. */
 static void session_note_plan(const PGconn *conn, const mp_stmt_t *stmt)
 {
@@ -154,7 +178,10 @@ static void session_note_plan(const PGconn *conn, const mp_stmt_t *stmt)
 }
 
 /* A transaction must never reach the next user of the connection:
- * mod_dbd sends no ROLLBACK when it takes the connection back. */
+ * mod_dbd sends no ROLLBACK when it takes the connection back.  Runs as
+ * a pre-cleanup of the request pool: with DBDPersist Off the connection
+ * lives in a subpool of it, which is gone by the time ordinary cleanups
+ * run.  Safe to call again: it clears what it gave back. */
 static apr_status_t release_conn(void *data)
 {
     db_request_t *dr = data;
@@ -162,6 +189,7 @@ static apr_status_t release_conn(void *data)
     if (dr->conn && PQtransactionStatus(dr->conn) != PQTRANS_IDLE
         && PQstatus(dr->conn) == CONNECTION_OK) {
         PQclear(PQexec(dr->conn, "ROLLBACK"));
+        dr->txn_lost = 1;
     }
     if (dr->dbd) {
         dbd_close(dr->r->server, dr->dbd);
@@ -180,8 +208,8 @@ void mp_db_release(request_rec *r)
     db_request_t *dr = ap_get_module_config(r->request_config,
                                             &marketpulse_module);
 
-    if (dr && dr->gate) {
-        apr_pool_cleanup_run(r->pool, dr, release_conn);
+    if (dr) {
+        release_conn(dr);
     }
 }
 
@@ -334,7 +362,7 @@ static mp_db_status_t request_conn(request_rec *r, PGconn **conn)
         *conn = dr->conn;
         return MP_DB_OK;
     }
-    if (sc->gate == NULL || dbd_open == NULL) {
+    if (sc->gate == NULL || dbd_open == NULL || sessions_lock == NULL) {
         return MP_DB_ERROR;
     }
     if (dr == NULL) {
@@ -351,8 +379,10 @@ static mp_db_status_t request_conn(request_rec *r, PGconn **conn)
             return MP_DB_BUSY;
         }
         dr->gate = sc->gate;
-        apr_pool_cleanup_register(r->pool, dr, release_conn,
-                                  apr_pool_cleanup_null);
+    }
+    if (!dr->cleanup_registered) {
+        apr_pool_pre_cleanup_register(r->pool, dr, release_conn);
+        dr->cleanup_registered = 1;
     }
     dr->dbd = dbd_open(r->pool, r->server);
     if (dr->dbd == NULL) {
@@ -364,6 +394,8 @@ static mp_db_status_t request_conn(request_rec *r, PGconn **conn)
         mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01107),
                 "DBDriver is %s; mod_marketpulse needs pgsql",
                 apr_dbd_name(dr->dbd->driver));
+        dbd_close(r->server, dr->dbd);
+        dr->dbd = NULL;
         return MP_DB_ERROR;
     }
     dr->conn = apr_dbd_native_handle(dr->dbd->driver, dr->dbd->handle);
@@ -410,6 +442,7 @@ static mp_db_status_t run(request_rec *r, const mp_stmt_t *stmt,
             return status;
         }
         PQreset(conn);
+        session_forget(conn);
         if (PQstatus(conn) != CONNECTION_OK) {
             mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01108),
                     "reconnect failed: PostgreSQL unavailable");
@@ -444,18 +477,48 @@ mp_db_status_t mp_db_select(request_rec *r, const mp_stmt_t *stmt,
 
 mp_db_status_t mp_db_begin(request_rec *r)
 {
+    db_request_t *dr = ap_get_module_config(r->request_config,
+                                            &marketpulse_module);
+
+    if (dr) {
+        dr->txn_lost = 0;
+    }
     return run_rows(r, &stmt_begin, NULL, 1, NULL);
+}
+
+/* A statement meant for a transaction that mp_db_release already rolled
+ * back must not run on a fresh connection in autocommit. */
+static int txn_was_lost(request_rec *r, const mp_stmt_t *stmt)
+{
+    db_request_t *dr = ap_get_module_config(r->request_config,
+                                            &marketpulse_module);
+
+    if (dr && dr->txn_lost) {
+        mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01113), "statement %s after the "
+                "connection was released inside its transaction",
+                stmt->label);
+        return 1;
+    }
+    return 0;
 }
 
 mp_db_status_t mp_db_exec(request_rec *r, const mp_stmt_t *stmt,
                           const char *const *params, mp_rows_t **rows)
 {
+    if (txn_was_lost(r, stmt)) {
+        return MP_DB_ERROR;
+    }
     return run_rows(r, stmt, params, 0, rows);
 }
 
 mp_db_status_t mp_db_commit(request_rec *r)
 {
-    mp_db_status_t status = run_rows(r, &stmt_commit, NULL, 0, NULL);
+    mp_db_status_t status;
+
+    if (txn_was_lost(r, &stmt_commit)) {
+        return MP_DB_ERROR;
+    }
+    status = run_rows(r, &stmt_commit, NULL, 0, NULL);
 
     if (status == MP_DB_UNAVAILABLE) {
         mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01110), "the connection broke "

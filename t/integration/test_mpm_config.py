@@ -119,3 +119,32 @@ Include "%(d)s/marketpulse.conf"
     r = subprocess.run(["/usr/sbin/apache2", "-t", "-f", str(tmp_path / "httpd.conf")],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
+
+
+def test_connections_without_persist(stack, api):
+    """DBDPersist Off: mod_dbd opens a connection per request in a subpool
+    of the request pool.  Every way a request gives it back (early release
+    for a list, the end of a streamed export, a write rolled back after a
+    field error, the request pool's cleanup) must leave the child alive."""
+    h = stack.httpd("nopersist", extra_conf="DBDPersist Off\n").start()
+    try:
+        for _ in range(3):
+            assert h.get("/api/dashboard").json()["data"] == \
+                api.get("/api/dashboard").json()["data"]
+            assert h.get("/api/customers?limit=3").status_code == 200
+            export = h.get("/api/transactions/export?format=ndjson"
+                           "&status=refunded", timeout=60)
+            assert export.status_code == 200
+            refunded = stack.sql("SELECT count(*) FROM transactions "
+                                 "WHERE status = 'refunded'")[0][0]
+            assert len(export.text.splitlines()) == refunded
+            bad = h.request("POST", "/api/transactions",
+                            json={"customer_id": 10 ** 9, "product_id": 1,
+                                  "quantity": 1},
+                            headers={"Content-Type": "application/json"})
+            assert bad.status_code == 422, bad.text
+            assert h.get("/api/transactions/999999999").status_code == 404
+        log = h.error_log()
+        assert "Segmentation fault" not in log and "exit signal" not in log
+    finally:
+        h.stop()
