@@ -89,13 +89,13 @@ BEGIN
         SELECT DISTINCT customer_id, sgn, k,
                date_trunc(k, day::timestamp)::date AS start
           FROM days, unnest(ARRAY['day', 'week', 'month']) AS k)
-    SELECT (SELECT array_agg(later) FROM gaps),
-           (SELECT array_agg(earlier) FROM gaps),
-           (SELECT array_agg(sgn) FROM gaps),
-           (SELECT array_agg(k) FROM periods),
-           (SELECT array_agg(start) FROM periods),
-           (SELECT array_agg(sgn) FROM periods)
-      INTO gl, ge, gx, pk, ps, px;
+    -- each set's arrays from one aggregation, so their orders agree
+    SELECT g.l, g.e, g.x, p.k, p.s, p.x
+      INTO gl, ge, gx, pk, ps, px
+      FROM (SELECT array_agg(later) AS l, array_agg(earlier) AS e,
+                   array_agg(sgn) AS x FROM gaps) g,
+           (SELECT array_agg(k) AS k, array_agg(start) AS s,
+                   array_agg(sgn) AS x FROM periods) p;
 
     INSERT INTO customer_days AS s (customer_id, day, orders)
     SELECT customer_id, mp_utc_day(at), sum(sign)
@@ -129,7 +129,10 @@ BEGIN
     SELECT l, e, sum(x)
       FROM (SELECT * FROM unnest(gl, ge, gx) AS u(l, e, x)
             UNION ALL
+            -- a customer's only day splits no gap: there is no
+            -- -infinity..infinity gap of a customer without days
             SELECT n, p, -x FROM unnest(sd, sp, sn, ss) AS u(dy, p, n, x)
+             WHERE p > '-infinity' OR n < 'infinity'
             UNION ALL
             SELECT dy, p, x FROM unnest(sd, sp, sn, ss) AS u(dy, p, n, x)
             UNION ALL
