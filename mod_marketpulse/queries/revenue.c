@@ -3,7 +3,8 @@
  * document.  Periods that sold nothing are in the series with zeros.
  * Both forms end in REVENUE_JSON over the same CTEs:
  *   covered (first_day, last_day)  the days the series covers
- *   series  (start, revenue, orders, aov, buyers)  money as text
+ *   points  (start, point)  the series, each point as the API shows it
+ *           (mp_revenue_point, sql/migrations/008_revenue_days.sql)
  *   totals  (revenue, orders, aov, buyers)  over the covered days */
 #include "queries.h"
 
@@ -41,18 +42,18 @@
     "   'granularity', a.unit,"                            \
     "   'period', json_build_object('from', c.first_day::text,"             \
     "                               'to', c.last_day::text),"               \
-    "   'series', coalesce((SELECT json_agg(json_build_object("             \
-    "       'date', start::text, 'total_revenue', revenue,"                 \
-    "       'transaction_count', orders, 'avg_transaction_value', aov,"     \
-    "       'unique_customers', buyers) ORDER BY start) FROM series), '[]')," \
+    "   'series', coalesce((SELECT json_agg(point ORDER BY start)"          \
+    "                         FROM points), '[]'),"                         \
     "   'totals', (SELECT json_build_object("                               \
     "       'total_revenue', revenue, 'transaction_count', orders,"         \
     "       'avg_transaction_value', aov, 'unique_customers', buyers)"      \
     "       FROM totals)))::text"                                           \
     "   FROM covered c, args a"
 
-/* A period cut by the window counts its buyers over the days inside it;
- * a whole one reads them from customer_periods. */
+/* A day series reads its points from revenue_days (a day without sales
+ * has none: a zero point).  Weeks and months are built: a period cut by
+ * the window counts its buyers over the days inside it, a whole one
+ * reads them from customer_periods. */
 const mp_stmt_t mp_q_revenue = {
     "revenue",
     SERIES_PERIODS
@@ -69,10 +70,7 @@ const mp_stmt_t mp_q_revenue = {
     "     AND s.day BETWEEN c.first_day AND c.last_day"
     "   GROUP BY 1),"
     " series AS ("
-    "  SELECT sp.start, round(coalesce(s.revenue, 0), 2)::text AS revenue,"
-    "         coalesce(s.orders, 0) AS orders,"
-    "         round(coalesce(s.revenue / nullif(s.orders, 0), 0), 2)::text"
-    "           AS aov,"
+    "  SELECT sp.start, s.revenue, s.orders,"
     "         CASE WHEN sp.lo = sp.start AND sp.hi = sp.period_end"
     "              THEN coalesce(cp.customers, 0)"
     "              ELSE (SELECT coalesce(sum(customers), 0)"
@@ -83,6 +81,15 @@ const mp_stmt_t mp_q_revenue = {
     "    LEFT JOIN sold s ON s.start = sp.start"
     "    LEFT JOIN customer_periods cp"
     "           ON cp.granularity = a.unit AND cp.start = sp.start),"
+    " points AS ("
+    "  SELECT p.start,"
+    "         coalesce(r.point, mp_revenue_point(p.start, 0, 0, 0)) AS point"
+    "    FROM periods p LEFT JOIN revenue_days r ON r.day = p.start"
+    "   WHERE (SELECT unit FROM args) = 'day'"
+    "  UNION ALL"
+    "  SELECT start, mp_revenue_point(start, revenue, orders, buyers)"
+    "    FROM series"
+    "   WHERE (SELECT unit FROM args) <> 'day'),"
     " totals AS ("
     "  SELECT round(s.revenue, 2)::text AS revenue, s.orders,"
     "         round(coalesce(s.revenue / nullif(s.orders, 0), 0), 2)::text"
@@ -111,12 +118,13 @@ const mp_stmt_t mp_q_revenue_direct = {
     "     AND " MP_SQL_IN_DAYS("t.transaction_date", "c.first_day",
                                "c.last_day") "),"
     " series AS ("
-    "  SELECT p.start, round(coalesce(sum(s.amount), 0), 2)::text AS revenue,"
-    "         count(s.amount) AS orders,"
-    "         round(coalesce(avg(s.amount), 0), 2)::text AS aov,"
+    "  SELECT p.start, sum(s.amount) AS revenue, count(s.amount) AS orders,"
     "         count(DISTINCT s.customer_id) AS buyers"
     "    FROM periods p LEFT JOIN sold s ON s.start = p.start"
     "   GROUP BY p.start),"
+    " points AS ("
+    "  SELECT start, mp_revenue_point(start, revenue, orders, buyers) AS point"
+    "    FROM series),"
     " totals AS ("
     "  SELECT round(coalesce(sum(amount), 0), 2)::text AS revenue,"
     "         count(amount) AS orders,"
