@@ -312,7 +312,11 @@ static mp_db_status_t exec_raw(request_rec *r, PGconn *conn,
                                const mp_stmt_t *stmt,
                                const char *const *params, PGresult **out)
 {
-    PGresult *res = stmt->plan == MP_PLAN_CACHED
+    /* Inside a transaction a failed PREPARE (42P05 when the session
+     * table lost track of a plan) would abort it: run unnamed there. */
+    int cached = stmt->plan == MP_PLAN_CACHED
+                 && PQtransactionStatus(conn) == PQTRANS_IDLE;
+    PGresult *res = cached
         ? exec_cached(r, conn, stmt, params)
         : PQexecParams(conn, stmt->sql, stmt->nparams, NULL, params, NULL,
                        NULL, 0);
