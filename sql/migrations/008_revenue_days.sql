@@ -12,12 +12,14 @@
 -- the triggers of one event in name order).
 
 -- One point of a revenue series, as the API answers it.  Inlined into
--- the statements that call it (a single-expression SQL function).
+-- the statements that call it (a single-expression SQL function).  The
+-- date through to_char: a stored point must not take the DateStyle of
+-- whichever session wrote it.
 CREATE FUNCTION mp_revenue_point(start date, revenue numeric, orders numeric,
                                  buyers numeric) RETURNS json
 LANGUAGE sql STABLE AS $$
     SELECT json_build_object(
-        'date', start::text,
+        'date', to_char(start, 'YYYY-MM-DD'),
         'total_revenue', round(coalesce(revenue, 0), 2)::text,
         'transaction_count', coalesce(orders, 0),
         'avg_transaction_value',
@@ -58,10 +60,11 @@ BEGIN
      gone AS (
         DELETE FROM revenue_days r USING fresh f
          WHERE r.day = f.day AND coalesce(f.orders, 0) = 0)
-    UPDATE revenue_days r
-       SET point = mp_revenue_point(f.day, f.amount, f.orders, f.customers)
-      FROM fresh f
-     WHERE r.day = f.day AND f.orders <> 0;
+    INSERT INTO revenue_days AS r (day, point)
+    SELECT day, mp_revenue_point(day, amount, orders, customers)
+      FROM fresh WHERE orders <> 0
+     ORDER BY day
+    ON CONFLICT (day) DO UPDATE SET point = excluded.point;
 END
 $$;
 
@@ -99,7 +102,8 @@ CREATE TRIGGER transactions_series_delete AFTER DELETE ON transactions
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION mp_revenue_days_trigger();
 
--- The rebuild makes the points from the rebuilt rollups.
+-- The rebuild makes the points from the rebuilt rollups (call it, not
+-- mp_rollup_rebuild_tables, which leaves revenue_days as it was).
 ALTER FUNCTION mp_rollup_rebuild() RENAME TO mp_rollup_rebuild_tables;
 CREATE FUNCTION mp_rollup_rebuild() RETURNS void
 LANGUAGE plpgsql AS $$
