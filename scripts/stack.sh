@@ -14,8 +14,8 @@
 #
 # Environment (defaults in brackets):
 #   MP_RUN_DIR     [<checkout>/run]  where everything lives
-#   MP_PORT        [8080]   httpd      MP_PG_PORT    [55432]  PostgreSQL
-#   MP_REDIS_PORT  [56379]  Redis      MP_MPM        [event]  event|worker|prefork
+#   MP_PORT        [8080]   httpd      MP_PG_PORT    [25432]  PostgreSQL
+#   MP_REDIS_PORT  [26379]  Redis      MP_MPM        [event]  event|worker|prefork
 #   MP_HTTPD_NAME  [httpd]  subdirectory of one httpd instance, so that
 #                           several can share one PostgreSQL and Redis
 #   MP_EXTRA_CONF  []       a file of directives appended to httpd.conf
@@ -29,8 +29,11 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUN=${MP_RUN_DIR:-$ROOT/run}
 PORT=${MP_PORT:-8080}
-PG_PORT=${MP_PG_PORT:-55432}
-REDIS_PORT=${MP_REDIS_PORT:-56379}
+# below Linux's ephemeral range (32768-60999): a fixed port inside it can
+# be held by some client's outgoing connection in TIME_WAIT, and then the
+# server cannot bind it for a minute
+PG_PORT=${MP_PG_PORT:-25432}
+REDIS_PORT=${MP_REDIS_PORT:-26379}
 MPM=${MP_MPM:-event}
 HTTPD_NAME=${MP_HTTPD_NAME:-httpd}
 PG_BIN=${MP_PG_BIN:-/usr/lib/postgresql/15/bin}
