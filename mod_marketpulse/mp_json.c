@@ -3,6 +3,16 @@
 #include <stdlib.h>
 
 #include "mp_json.h"
+#include "mp_timestamp.h"
+
+static json_t *timestamp_value(const char *text)
+{
+    char ts[MP_TS_MAX];
+    size_t len = mp_ts_rfc3339(text, 0, ts);
+
+    /* ours, plain ASCII: no UTF-8 check needed */
+    return len ? json_stringn_nocheck(ts, len) : json_string(text);
+}
 
 static json_t *cell_value(const char *text, mp_col_kind_t kind)
 {
@@ -14,6 +24,9 @@ static json_t *cell_value(const char *text, mp_col_kind_t kind)
     }
     if (kind == MP_COL_STRING) {
         return json_string(text);
+    }
+    if (kind == MP_COL_TIMESTAMP) {
+        return timestamp_value(text);
     }
     errno = 0;
     n = strtoll(text, &end, 10);
@@ -39,7 +52,9 @@ json_t *mp_json_row(const mp_rows_t *rows, int row, const mp_col_t *cols,
             continue;
         }
         v = cell_value(mp_cell(rows, row, c), cols[c].kind);
-        if (v == NULL || json_object_set_new(obj, cols[c].name, v) != 0) {
+        /* the names are this module's own ASCII literals */
+        if (v == NULL
+            || json_object_set_new_nocheck(obj, cols[c].name, v) != 0) {
             json_decref(obj);
             return NULL;
         }

@@ -1,7 +1,8 @@
 /* Rows to JSON: each resource describes its columns once (name and JSON
  * kind, in the order its SQL selects them) and these functions build the
- * objects.  Money, dates and timestamps arrive already formatted by
- * PostgreSQL and stay strings. */
+ * objects.  Money and dates arrive already formatted by PostgreSQL and
+ * stay strings; timestamps arrive as PostgreSQL prints them and leave as
+ * RFC 3339 strings. */
 #ifndef MP_JSON_H
 #define MP_JSON_H
 
@@ -10,8 +11,9 @@
 #include "mp_rows.h"
 
 typedef enum {
-    MP_COL_STRING,      /* text, money "12.34", dates, timestamps */
+    MP_COL_STRING,      /* text, money "12.34", dates */
     MP_COL_INTEGER,     /* counts and ids */
+    MP_COL_TIMESTAMP,   /* selected with MP_SQL_TS: "2025-11-20T13:45:07Z" */
     MP_COL_SKIP         /* selected for the handler (sort keys), not shown */
 } mp_col_kind_t;
 

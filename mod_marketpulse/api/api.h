@@ -45,9 +45,10 @@ int mp_api_openapi(mp_req_t *req);
 int mp_api_health_cache(mp_req_t *req);
 int mp_api_admin_cache_clear(mp_req_t *req);
 
-/* transactions.c: transaction rows as every endpoint shows them (the
- * lists' rows carry a sort key after the MP_API_TRANSACTION_COLS shown) */
+/* transactions.c: transaction rows as every endpoint shows them, the
+ * MP_API_TRANSACTION_COLS columns every transaction statement selects */
 #define MP_API_TRANSACTION_COLS 9
+extern const mp_col_t mp_api_transaction_cols[MP_API_TRANSACTION_COLS];
 json_t *mp_api_transaction_rows(const mp_rows_t *rows, int max_rows);
 json_t *mp_api_transaction_object(const mp_rows_t *rows, int row);
 /* Reads the list filters (from, to, status, customer_id, product_id) in

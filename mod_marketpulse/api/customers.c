@@ -19,18 +19,18 @@ static const mp_col_t list_cols[] = {
     {"customer_id", MP_COL_INTEGER}, {"name", MP_COL_STRING},
     {"segment", MP_COL_STRING}, {"country", MP_COL_STRING},
     {"total_orders", MP_COL_INTEGER}, {"lifetime_value", MP_COL_STRING},
-    {"avg_order_value", MP_COL_STRING}, {"first_purchase", MP_COL_STRING},
-    {"last_purchase", MP_COL_STRING}, {"sort_key", MP_COL_SKIP},
+    {"avg_order_value", MP_COL_STRING}, {"first_purchase", MP_COL_TIMESTAMP},
+    {"last_purchase", MP_COL_TIMESTAMP}, {"sort_key", MP_COL_SKIP},
     {"total", MP_COL_SKIP}
 };
 
 static const mp_col_t one_cols[] = {
     {"customer_id", MP_COL_INTEGER}, {"name", MP_COL_STRING},
     {"email", MP_COL_STRING}, {"segment", MP_COL_STRING},
-    {"country", MP_COL_STRING}, {"created_at", MP_COL_STRING},
+    {"country", MP_COL_STRING}, {"created_at", MP_COL_TIMESTAMP},
     {"total_orders", MP_COL_INTEGER}, {"lifetime_value", MP_COL_STRING},
-    {"avg_order_value", MP_COL_STRING}, {"first_purchase", MP_COL_STRING},
-    {"last_purchase", MP_COL_STRING}
+    {"avg_order_value", MP_COL_STRING}, {"first_purchase", MP_COL_TIMESTAMP},
+    {"last_purchase", MP_COL_TIMESTAMP}
 };
 
 static const mp_list_t list = {

@@ -12,15 +12,10 @@
 
 #include "api.h"
 #include "mp_log.h"
+#include "mp_timestamp.h"
 
 static const char *const formats[] = {"csv", "ndjson", NULL};
 #define NCOLS MP_API_TRANSACTION_COLS
-
-/* The CSV header: the names the JSON forms use */
-static const char *const names[NCOLS] = {
-    "id", "customer_id", "product_id", "quantity", "unit_price", "amount",
-    "status", "transaction_date", "created_at"
-};
 
 typedef struct {
     request_rec *r;
@@ -69,15 +64,35 @@ static void put_csv_field(export_t *ex, const char *v)
     put(ex, "\"", 1);
 }
 
+/* A row in the columns and forms of the JSON ones */
 static void put_csv_row(export_t *ex, const char *const *cells)
 {
     for (int c = 0; c < NCOLS; c++) {
+        char ts[MP_TS_MAX];
+
         if (c > 0) {
             put(ex, ",", 1);
         }
-        put_csv_field(ex, cells[c]);
+        if (mp_api_transaction_cols[c].kind == MP_COL_TIMESTAMP
+            && mp_ts_rfc3339(cells[c], 0, ts)) {
+            put_csv_field(ex, ts);
+        }
+        else {
+            put_csv_field(ex, cells[c]);
+        }
     }
     put(ex, "\r\n", 2);
+}
+
+/* The header: the names the JSON forms use */
+static void put_csv_header(export_t *ex)
+{
+    const char *names[NCOLS];
+
+    for (int c = 0; c < NCOLS; c++) {
+        names[c] = mp_api_transaction_cols[c].name;
+    }
+    put_csv_row(ex, names);
 }
 
 static void put_ndjson_row(export_t *ex, const char *const *cells)
@@ -108,7 +123,7 @@ static void start(export_t *ex)
 {
     ex->started = 1;
     if (ex->csv) {
-        put_csv_row(ex, names);
+        put_csv_header(ex);
     }
 }
 

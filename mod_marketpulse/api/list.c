@@ -5,11 +5,13 @@
 #include "apr_strings.h"
 
 #include "api.h"
+#include "mp_timestamp.h"
 
 typedef struct {
     long limit;
     long offset;               /* -1 on a cursor list */
     const char *sort, *order;
+    mp_key_kind_t key_kind;
     const char *after_key;     /* from the cursor, or NULL */
     const char *after_id;
 } page_t;
@@ -101,6 +103,7 @@ static const mp_stmt_t *page_parse(mp_req_t *req, const mp_sort_t *sorts,
         page->offset = -1;       /* cursor lists: no offset, no total */
     }
     page->sort = sort->name;
+    page->key_kind = sort->key_kind;
     page->order = order;
     if (!mp_params_ok(ps)) {
         return NULL;
@@ -137,6 +140,19 @@ static mp_db_status_t page_fetch(mp_req_t *req, const page_t *page,
     return st;
 }
 
+/* The key of the last row as the cursor keeps it: a timestamp comes as
+ * PostgreSQL printed it (MP_SQL_TS) and is kept to the microsecond. */
+static const char *cursor_key(apr_pool_t *p, const page_t *page,
+                              const char *cell)
+{
+    char ts[MP_TS_MAX];
+
+    if (page->key_kind == MP_KEY_TIMESTAMP && mp_ts_rfc3339(cell, 1, ts)) {
+        return apr_pstrdup(p, ts);
+    }
+    return cell;
+}
+
 static json_t *page_result(mp_req_t *req, const page_t *page,
                            const mp_rows_t *rows, int id_col, int key_col,
                            long long total)
@@ -150,7 +166,8 @@ static json_t *page_result(mp_req_t *req, const page_t *page,
 
         c.sort = page->sort;
         c.order = page->order;
-        c.key = mp_cell(rows, last, key_col);
+        c.key = cursor_key(req->r->pool, page,
+                           mp_cell(rows, last, key_col));
         c.id = mp_cell(rows, last, id_col);
         next = mp_cursor_encode(req->r->pool, &c);
     }

@@ -3,31 +3,40 @@
 #include "mp_txn_input.h"
 
 
-/* The only order: newest first; the cursor still names it. */
+/* The only order: newest first; the cursor still names it.  A list
+ * without filters runs the prepared feed statement, so a cursor serves
+ * both forms. */
 static const mp_sort_t sorts[] = {
     {"transaction_date", MP_KEY_TIMESTAMP, "desc",
      &mp_q_transactions_list, NULL, &mp_q_transactions_list, NULL},
     {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}
 };
+static const mp_sort_t feed_sorts[] = {
+    {"transaction_date", MP_KEY_TIMESTAMP, "desc",
+     &mp_q_transactions_feed, NULL, &mp_q_transactions_feed, NULL},
+    {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}
+};
 
-#define COL_SORT_KEY 9
-static const mp_col_t cols[] = {
+/* the cursor key is transaction_date's own text */
+#define COL_SORT_KEY 7
+const mp_col_t mp_api_transaction_cols[MP_API_TRANSACTION_COLS] = {
     {"id", MP_COL_INTEGER}, {"customer_id", MP_COL_INTEGER},
     {"product_id", MP_COL_INTEGER}, {"quantity", MP_COL_INTEGER},
     {"unit_price", MP_COL_STRING}, {"amount", MP_COL_STRING},
-    {"status", MP_COL_STRING}, {"transaction_date", MP_COL_STRING},
-    {"created_at", MP_COL_STRING}, {"sort_key", MP_COL_SKIP}
+    {"status", MP_COL_STRING}, {"transaction_date", MP_COL_TIMESTAMP},
+    {"created_at", MP_COL_TIMESTAMP}
 };
 
 json_t *mp_api_transaction_rows(const mp_rows_t *rows, int max_rows)
 {
-    return mp_json_rows(rows, max_rows, cols, MP_NCOLS(cols));
+    return mp_json_rows(rows, max_rows, mp_api_transaction_cols,
+                        MP_API_TRANSACTION_COLS);
 }
 
-/* The shown columns are cols without the trailing sort key. */
 json_t *mp_api_transaction_object(const mp_rows_t *rows, int row)
 {
-    return mp_json_row(rows, row, cols, MP_API_TRANSACTION_COLS);
+    return mp_json_row(rows, row, mp_api_transaction_cols,
+                       MP_API_TRANSACTION_COLS);
 }
 
 void mp_api_transaction_filters(mp_params_t *ps, const char **filters)
@@ -39,8 +48,23 @@ void mp_api_transaction_filters(mp_params_t *ps, const char **filters)
 }
 
 static const mp_list_t list = {
-    sorts, cols, MP_NCOLS(cols), COL_SORT_KEY, -1
+    sorts, mp_api_transaction_cols, MP_API_TRANSACTION_COLS, COL_SORT_KEY,
+    -1
 };
+static const mp_list_t feed = {
+    feed_sorts, mp_api_transaction_cols, MP_API_TRANSACTION_COLS,
+    COL_SORT_KEY, -1
+};
+
+static int any_filter(const char *const *filters)
+{
+    for (int i = 0; i < MP_API_TRANSACTION_FILTERS; i++) {
+        if (filters[i] != NULL) {
+            return 1;
+        }
+    }
+    return 0;
+}
 
 int mp_api_transaction(mp_req_t *req)
 {
@@ -57,5 +81,8 @@ int mp_api_transactions(mp_req_t *req)
     const char *filters[MP_API_TRANSACTION_FILTERS];
 
     mp_api_transaction_filters(req->params, filters);
+    if (!any_filter(filters)) {
+        return mp_list_respond(req, &feed, filters, 0);
+    }
     return mp_list_respond(req, &list, filters, MP_API_TRANSACTION_FILTERS);
 }

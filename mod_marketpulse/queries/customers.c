@@ -53,12 +53,12 @@
     " ORDER BY " KEY " " DIR ", " TIE " " DIR                              \
     " LIMIT $5::bigint OFFSET $6::bigint"
 
-/* KEY_TEXT writes the key the way the cursor keeps it: equal in both
- * forms, so a cursor stays good when MarketPulseRollups changes. */
+/* KEY_TEXT writes the key the way the cursor keeps it (a timestamp as
+ * the UTC wall time the list rewrites to RFC 3339, -infinity for a
+ * customer who never bought): equal in both forms, so a cursor stays
+ * good when MarketPulseRollups changes. */
 #define LAST_KEY(t) "coalesce(" t "last_at, '-infinity'::timestamptz)"
-#define LAST_KEY_TEXT(t) \
-    "CASE WHEN " t "last_at IS NULL THEN '-infinity' ELSE " \
-    MP_SQL_TS_KEY(t "last_at") " END"
+#define LAST_KEY_TEXT(t) MP_SQL_TS(LAST_KEY(t))
 
 #define CUSTOMERS_STMT(name, FORM, suffix, KEY, TIE, KEY_TYPE, KEY_TEXT)   \
     const mp_stmt_t mp_q_customers_##name##_desc##suffix = {               \

@@ -7,13 +7,12 @@
 
 #include "mp_db.h"
 
-/* RFC 3339 UTC, to the second, for the client */
-#define MP_SQL_TS(col) \
-    "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-/* RFC 3339 UTC to the microsecond: exact keyset keys for cursors */
-#define MP_SQL_TS_KEY(col) \
-    "to_char(" col " AT TIME ZONE 'UTC', " \
-    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+/* A timestamptz for a row the module turns into JSON or CSV: the UTC
+ * wall time, which our sessions print in DateStyle ISO and the column
+ * kind MP_COL_TIMESTAMP rewrites as RFC 3339 (mp_timestamp.h); cursor
+ * keys keep its microseconds.  (Documents PostgreSQL builds itself use
+ * to_char.) */
+#define MP_SQL_TS(col) "(" col ") AT TIME ZONE 'UTC'"
 /* col within the whole UTC days from..to (both ends included) */
 #define MP_SQL_IN_DAYS(col, from, to) \
     col " >= " from "::date::timestamp AT TIME ZONE 'UTC' AND " \
@@ -104,6 +103,7 @@ MP_STMT_PAIR(product_by_id);
 
 /* transactions.c */
 extern const mp_stmt_t mp_q_transactions_list;
+extern const mp_stmt_t mp_q_transactions_feed;
 extern const mp_stmt_t mp_q_transactions_export;
 extern const mp_stmt_t mp_q_transaction_by_id;
 extern const mp_stmt_t mp_q_transactions_insert;

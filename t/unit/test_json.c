@@ -54,6 +54,21 @@ static void test_big_counts_stay_exact(void **state)
     json_decref(obj);
 }
 
+static void test_timestamps_leave_as_rfc3339(void **state)
+{
+    static const mp_col_t ts_cols[] = {
+        {"at", MP_COL_TIMESTAMP}, {"never", MP_COL_TIMESTAMP},
+        {"odd", MP_COL_TIMESTAMP}
+    };
+    const char *cells[] = {"2025-11-20 13:45:07.25", NULL, "infinity"};
+    mp_rows_t rows = {1, 3, cells};
+
+    (void)state;
+    assert_json(mp_json_row(&rows, 0, ts_cols, MP_NCOLS(ts_cols)),
+                "{\"at\":\"2025-11-20T13:45:07Z\",\"never\":null,"
+                "\"odd\":\"infinity\"}");
+}
+
 static void test_mismatched_rows_are_refused(void **state)
 {
     const char *cells[] = {"x1", "1.00", "a", "b"};
@@ -73,6 +88,7 @@ int main(void)
         POOL_TEST(test_row_maps_kinds_and_null),
         POOL_TEST(test_rows_stop_at_max),
         POOL_TEST(test_big_counts_stay_exact),
+        POOL_TEST(test_timestamps_leave_as_rfc3339),
         POOL_TEST(test_mismatched_rows_are_refused),
     };
     return cmocka_run_group_tests_name("json", tests, NULL, NULL);
