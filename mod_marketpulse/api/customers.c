@@ -11,6 +11,21 @@ static const mp_sort_t sorts[] = {
     {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}
 };
 
+/* A cursor page of the rollups without filters: the prepared keyset
+ * statements.  They read the rollups only: with MarketPulseRollups Off
+ * the handler takes the list above. */
+#define KEYSET_STMTS(name) \
+    &mp_q_##name##_desc_keyset, &mp_q_##name##_asc_keyset, NULL, NULL
+static const mp_sort_t keyset_sorts[] = {
+    {"lifetime_value", MP_KEY_NUMERIC, "desc", KEYSET_STMTS(customers_ltv)},
+    {"total_orders", MP_KEY_INTEGER, "desc",
+     KEYSET_STMTS(customers_orders)},
+    {"last_purchase", MP_KEY_TIMESTAMP, "desc",
+     KEYSET_STMTS(customers_last)},
+    {"name", MP_KEY_TEXT, "asc", KEYSET_STMTS(customers_name)},
+    {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}
+};
+
 static const char *const segments[] = {"enterprise", "smb", "consumer", NULL};
 
 #define COL_SORT_KEY 9
@@ -36,6 +51,9 @@ static const mp_col_t one_cols[] = {
 static const mp_list_t list = {
     sorts, list_cols, MP_NCOLS(list_cols), COL_SORT_KEY, COL_TOTAL
 };
+static const mp_list_t keyset_list = {
+    keyset_sorts, list_cols, MP_NCOLS(list_cols), COL_SORT_KEY, COL_TOTAL
+};
 
 int mp_api_customers(mp_req_t *req)
 {
@@ -43,6 +61,10 @@ int mp_api_customers(mp_req_t *req)
 
     mp_param_enum(req->params, "segment", segments, NULL, &filters[0]);
     mp_param_country(req->params, "country", &filters[1]);
+    if (!filters[0] && !filters[1] && mp_conf_rollups(req->conf)
+        && apr_table_get(req->params->args, "cursor")) {
+        return mp_list_respond(req, &keyset_list, filters, 0);
+    }
     return mp_list_respond(req, &list, filters, 2);
 }
 

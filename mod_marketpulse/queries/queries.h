@@ -90,6 +90,12 @@ MP_STMT_PAIR(customers_last_desc);
 MP_STMT_PAIR(customers_last_asc);
 MP_STMT_PAIR(customers_name_desc);
 MP_STMT_PAIR(customers_name_asc);
+/* cursor pages without filters, prepared */
+extern const mp_stmt_t mp_q_customers_ltv_desc_keyset,
+    mp_q_customers_ltv_asc_keyset, mp_q_customers_orders_desc_keyset,
+    mp_q_customers_orders_asc_keyset, mp_q_customers_last_desc_keyset,
+    mp_q_customers_last_asc_keyset, mp_q_customers_name_desc_keyset,
+    mp_q_customers_name_asc_keyset;
 extern const mp_stmt_t mp_q_customer_by_id;
 
 /* products.c */

@@ -36,11 +36,12 @@ const mp_stmt_t mp_q_transactions_list = {
 };
 
 /* ($1 cursor timestamp, $2 cursor id, $3 rows) -> transaction columns:
- * the list without filters, the one most clients walk.  Its plan does not
- * depend on the values (a backward walk of the date index from the
- * bound), so it is prepared once per session instead of planned per call
- * (a third of the statement's time).  Without a cursor the bound is past
- * every row: (infinity, the largest id) precedes even a row dated
+ * the list without filters, the one most clients walk.  Prepared once per
+ * session, and with no filters to fold its planning is cheap: 0.19 ms a
+ * 100-row page against 0.26 ms for the list statement (pgbench).
+ * PostgreSQL still plans each call with the values (a generic plan would
+ * take LIMIT $3 for a tenth of the table).  Without a cursor the bound is
+ * past every row: (infinity, the largest id) precedes even a row dated
  * infinity. */
 const mp_stmt_t mp_q_transactions_feed = {
     "transactions_feed",
