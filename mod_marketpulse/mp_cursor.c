@@ -93,14 +93,6 @@ int mp_cursor_decode(apr_pool_t *p, const char *text, mp_cursor_t *c)
     return ok;
 }
 
-static int digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (!apr_isdigit(s[i])) return 0;
-    }
-    return n > 0;
-}
-
 static int number_valid(const char *k, int fraction_allowed)
 {
     const char *dot;
@@ -108,10 +100,11 @@ static int number_valid(const char *k, int fraction_allowed)
     if (*k == '-') k++;
     dot = fraction_allowed ? strchr(k, '.') : NULL;
     if (dot == NULL) {
-        return digits(k, strlen(k)) && strlen(k) <= 18;   /* fits a bigint */
+        /* at most 18 digits: fits a bigint */
+        return mp_digits(k, strlen(k)) && strlen(k) <= 18;
     }
-    return digits(k, (size_t)(dot - k)) && digits(dot + 1, strlen(dot + 1))
-        && strlen(k) <= 80;
+    return mp_digits(k, (size_t)(dot - k))
+        && mp_digits(dot + 1, strlen(dot + 1)) && strlen(k) <= 80;
 }
 
 static int timestamp_valid(const char *k)
@@ -126,8 +119,8 @@ static int timestamp_valid(const char *k)
     }
     memcpy(date, k, 10);
     date[10] = '\0';
-    return mp_date_valid(date) && digits(k + 11, 2) && digits(k + 14, 2)
-        && digits(k + 17, 2) && digits(k + 20, 6)
+    return mp_date_valid(date) && mp_digits(k + 11, 2) && mp_digits(k + 14, 2)
+        && mp_digits(k + 17, 2) && mp_digits(k + 20, 6)
         && atoi(k + 11) < 24 && atoi(k + 14) < 60 && atoi(k + 17) < 60;
 }
 

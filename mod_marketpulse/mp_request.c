@@ -168,6 +168,16 @@ int mp_param_int(mp_params_t *ps, const char *name, long def, long min,
     return 1;
 }
 
+int mp_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i])) {
+            return 0;
+        }
+    }
+    return n > 0;
+}
+
 int mp_date_valid(const char *t)
 {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

@@ -48,6 +48,8 @@ int mp_param_country(mp_params_t *ps, const char *name, const char **out);
 int mp_param_text(mp_params_t *ps, const char *name, size_t max_len,
                   const char **out);
 
+/* The n characters at s are ASCII digits, and n > 0. */
+int mp_digits(const char *s, size_t n);
 /* A positive 64-bit id written as plain decimal digits. */
 int mp_id_valid(const char *text);
 /* YYYY-MM-DD naming a real calendar day from MP_MIN_YEAR on: windows and

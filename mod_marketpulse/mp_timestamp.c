@@ -2,17 +2,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "mp_request.h"
 #include "mp_timestamp.h"
-
-static int digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i])) {
-            return 0;
-        }
-    }
-    return 1;
-}
 
 /* "YYYY[Y...]-MM-DD HH:MM:SS": returns the length of the date part
  * (the year may have more than four digits), or 0 */
@@ -23,11 +14,11 @@ static size_t date_time_len(const char *pg)
     while (isdigit((unsigned char)pg[y])) {
         y++;
     }
-    if (y < 4 || y > 6 || pg[y] != '-' || !digits(pg + y + 1, 2)
-        || pg[y + 3] != '-' || !digits(pg + y + 4, 2) || pg[y + 6] != ' '
-        || !digits(pg + y + 7, 2) || pg[y + 9] != ':'
-        || !digits(pg + y + 10, 2) || pg[y + 12] != ':'
-        || !digits(pg + y + 13, 2)) {
+    if (y < 4 || y > 6 || pg[y] != '-' || !mp_digits(pg + y + 1, 2)
+        || pg[y + 3] != '-' || !mp_digits(pg + y + 4, 2)
+        || pg[y + 6] != ' ' || !mp_digits(pg + y + 7, 2)
+        || pg[y + 9] != ':' || !mp_digits(pg + y + 10, 2)
+        || pg[y + 12] != ':' || !mp_digits(pg + y + 13, 2)) {
         return 0;
     }
     return y + 6;

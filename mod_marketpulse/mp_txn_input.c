@@ -33,19 +33,9 @@ static void fail(checker_t *ck, const char *field, const char *issue)
     e->issue = issue;
 }
 
-static int digits(const char *t, int n)
-{
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)t[i])) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static int two_digits_upto(const char *t, int max)
 {
-    return digits(t, 2) && (t[0] - '0') * 10 + (t[1] - '0') <= max;
+    return mp_digits(t, 2) && (t[0] - '0') * 10 + (t[1] - '0') <= max;
 }
 
 int mp_timestamp_valid(const char *t)

@@ -1,30 +1,22 @@
 /* /api/customers and /api/customers/{id}: analytics per customer. */
 #include "api.h"
 
-static const mp_sort_t sorts[] = {
-    {"lifetime_value", MP_KEY_NUMERIC, "desc", MP_SORT_STMTS(customers_ltv)},
-    {"total_orders", MP_KEY_INTEGER, "desc",
-     MP_SORT_STMTS(customers_orders)},
-    {"last_purchase", MP_KEY_TIMESTAMP, "desc",
-     MP_SORT_STMTS(customers_last)},
-    {"name", MP_KEY_TEXT, "asc", MP_SORT_STMTS(customers_name)},
-    {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}
-};
+/* The sorts, with the statements STMTS(name) gives for each */
+#define CUSTOMER_SORTS(STMTS) {                                            \
+    {"lifetime_value", MP_KEY_NUMERIC, "desc", STMTS(customers_ltv)},      \
+    {"total_orders", MP_KEY_INTEGER, "desc", STMTS(customers_orders)},     \
+    {"last_purchase", MP_KEY_TIMESTAMP, "desc", STMTS(customers_last)},    \
+    {"name", MP_KEY_TEXT, "asc", STMTS(customers_name)},                   \
+    {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}                      \
+}
+static const mp_sort_t sorts[] = CUSTOMER_SORTS(MP_SORT_STMTS);
 
 /* A cursor page of the rollups without filters: the prepared keyset
  * statements.  They read the rollups only: with MarketPulseRollups Off
  * the handler takes the list above. */
 #define KEYSET_STMTS(name) \
     &mp_q_##name##_desc_keyset, &mp_q_##name##_asc_keyset, NULL, NULL
-static const mp_sort_t keyset_sorts[] = {
-    {"lifetime_value", MP_KEY_NUMERIC, "desc", KEYSET_STMTS(customers_ltv)},
-    {"total_orders", MP_KEY_INTEGER, "desc",
-     KEYSET_STMTS(customers_orders)},
-    {"last_purchase", MP_KEY_TIMESTAMP, "desc",
-     KEYSET_STMTS(customers_last)},
-    {"name", MP_KEY_TEXT, "asc", KEYSET_STMTS(customers_name)},
-    {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}
-};
+static const mp_sort_t keyset_sorts[] = CUSTOMER_SORTS(KEYSET_STMTS);
 
 static const char *const segments[] = {"enterprise", "smb", "consumer", NULL};
 

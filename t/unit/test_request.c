@@ -9,6 +9,16 @@ static const mp_field_error_t *error_at(const mp_params_t *ps, int i)
     return &APR_ARRAY_IDX(ps->errors, i, mp_field_error_t);
 }
 
+static void test_digits_needs_n_ascii_digits(void **state)
+{
+    (void)state;
+    assert_true(mp_digits("0123456789", 10));
+    assert_true(mp_digits("12x", 2));            /* only the first n */
+    assert_false(mp_digits("1x", 2));
+    assert_false(mp_digits("\xd9\xa3", 2));      /* Arabic-Indic three */
+    assert_false(mp_digits("", 0));
+}
+
 static void test_url_decode_handles_escapes_and_plus(void **state)
 {
     char text[] = "a%20b+c%C3%A9";
@@ -151,6 +161,7 @@ static void test_country_is_normalized(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        POOL_TEST(test_digits_needs_n_ascii_digits),
         POOL_TEST(test_url_decode_handles_escapes_and_plus),
         POOL_TEST(test_url_decode_rejects_bad_input),
         POOL_TEST(test_parse_marks_malformed_query),
