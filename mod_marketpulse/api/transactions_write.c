@@ -14,11 +14,9 @@
 #include "mp_log.h"
 #include "mp_txn_input.h"
 
-/* The insert answers either the items that name no customer or product
- * (n, field) or the new rows after two empty columns. */
+/* transactions_missing answers (n, field) per unknown id. */
 #define COL_MISSING_N 0
 #define COL_MISSING_FIELD 1
-#define COL_FIRST_NEW 2
 
 /* After COMMIT: the write must be visible to the next read anywhere. */
 static void invalidate(request_rec *r)
@@ -43,11 +41,17 @@ static int respond_commit_failure(request_rec *r, mp_db_status_t st)
     return mp_respond_db_error(r, st);
 }
 
-static int respond_missing(mp_req_t *req, const mp_rows_t *rows, int batch)
+/* A 422 naming every customer_id and product_id of the items that names
+ * no row; 0, and nothing sent, when they all exist. */
+static int respond_missing(mp_req_t *req, const char *items, int batch)
 {
     request_rec *r = req->r;
+    mp_rows_t *rows;
 
-    mp_db_rollback(r);
+    if (mp_db_select(r, &mp_q_transactions_missing, &items, &rows)
+        != MP_DB_OK || rows->nrows == 0) {
+        return 0;
+    }
     for (int i = 0; i < rows->nrows; i++) {
         const char *field = mp_cell(rows, i, COL_MISSING_FIELD);
         long n = atol(mp_cell(rows, i, COL_MISSING_N));
@@ -57,31 +61,45 @@ static int respond_missing(mp_req_t *req, const mp_rows_t *rows, int batch)
                        field[0] == 'c' ? "no customer has this id"
                                        : "no product has this id");
     }
-    return mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY, "One or more "
-                            "fields are invalid.", req->params->errors);
+    mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY, "One or more fields are "
+                     "invalid.", req->params->errors);
+    return 1;
+}
+
+/* After the rollback of an insert that failed (st) or that left items
+ * out (st MP_DB_OK: an item whose product does not exist finds no
+ * price). */
+static int respond_insert_failure(mp_req_t *req, const char *items,
+                                  int batch, mp_db_status_t st)
+{
+    request_rec *r = req->r;
+
+    if (st != MP_DB_OK && st != MP_DB_CONSTRAINT) {
+        return mp_respond_db_error(r, st);
+    }
+    if (respond_missing(req, items, batch)) {
+        return OK;
+    }
+    if (st == MP_DB_OK) {   /* the product exists now: a retry can pass */
+        return mp_respond_db_error(r, MP_DB_BUSY);
+    }
+    return mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY, "A value is out "
+                            "of range (amount = quantity x unit_price must "
+                            "stay under 1000000000000).", NULL);
 }
 
 /* The created rows: one transaction, or {count, ids} for a batch. */
 static json_t *created_data(const mp_rows_t *rows, int batch)
 {
-    mp_rows_t tx;
     json_t *ids;
 
-    if (!batch) {           /* the row without its two leading columns */
-        const char *cells[MP_API_TRANSACTION_COLS];
-
-        for (int c = 0; c < MP_API_TRANSACTION_COLS; c++) {
-            cells[c] = mp_cell(rows, 0, COL_FIRST_NEW + c);
-        }
-        tx.nrows = 1;
-        tx.ncols = MP_API_TRANSACTION_COLS;
-        tx.cells = cells;
-        return mp_api_transaction_object(&tx, 0);
+    if (!batch) {
+        return mp_api_transaction_object(rows, 0);
     }
     ids = json_array();
     for (int i = 0; i < rows->nrows; i++) {
         json_array_append_new(ids, json_integer(apr_atoi64(
-                              mp_cell(rows, i, COL_FIRST_NEW))));
+                              mp_cell(rows, i, 0))));
     }
     return json_pack("{s:i, s:o}", "count", rows->nrows, "ids", ids);
 }
@@ -100,27 +118,13 @@ static int insert_items(mp_req_t *req, const mp_txn_input_t *in,
 
     free(items);
     st = mp_db_exec(r, &mp_q_transactions_insert, &arg, &rows);
-    if (st != MP_DB_OK) {
+    if (st != MP_DB_OK || rows->nrows != (int)in->count) {
         mp_db_rollback(r);
-        if (st == MP_DB_CONSTRAINT) {
-            return mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY, "A value "
-                                    "is out of range (amount = quantity x "
-                                    "unit_price must stay under "
-                                    "1000000000000).", NULL), 0;
-        }
-        return mp_respond_db_error(r, st), 0;
-    }
-    if (rows->nrows > 0 && mp_cell(rows, 0, COL_MISSING_N) != NULL) {
-        return respond_missing(req, rows, in->batch), 0;
-    }
-    if (rows->nrows != (int)in->count) {
-        mp_db_rollback(r);
-        return mp_respond_internal(r, "insert returned another number of "
-                                   "rows than items"), 0;
+        return respond_insert_failure(req, arg, in->batch, st), 0;
     }
     data = created_data(rows, in->batch);
     *location = in->batch ? NULL : apr_pstrcat(r->pool, r->uri, "/",
-                        mp_cell(rows, 0, COL_FIRST_NEW), NULL);
+                        mp_cell(rows, 0, 0), NULL);
     *text = data ? json_dumps(mp_envelope_data(data, NULL), JSON_COMPACT)
                  : NULL;
     if (*text == NULL) {

@@ -72,25 +72,26 @@ const mp_stmt_t mp_q_transaction_by_id = {
     1, MP_PLAN_CACHED
 };
 
-/* ($1 the normalized items as JSON: [{n, customer_id, product_id,
- * quantity, unit_price, status, transaction_date}]) -> either one row per
- * item whose customer or product does not exist (n, field) and nothing
- * inserted, or the inserted transactions in item order (n NULL).  The
- * unit price defaults to the product's; the amount is always computed. */
+/* The items of a write, as mp_txn_input.c normalizes them: a JSON array
+ * of {n, customer_id, product_id, quantity, unit_price, status,
+ * transaction_date}, n counting from 1. */
+#define TRANSACTION_ITEMS \
+    "jsonb_to_recordset($1::jsonb)" \
+    " AS i(n int, customer_id bigint, product_id bigint, quantity int," \
+    "      unit_price numeric(12,2), status text," \
+    "      transaction_date timestamptz)"
+
+/* ($1 items) -> the inserted transactions in item order.  The unit price
+ * defaults to the product's; the amount is always computed.  An item
+ * whose customer does not exist fails the foreign key; one whose product
+ * does not exist finds no product and is left out.  Either way the
+ * caller rolls back and asks transactions_missing which items were
+ * wrong: the foreign keys already look every id up once, so checking
+ * them here too cost a tenth of the statement on every batch.  The plan
+ * is the same for any items, so it is prepared once per session. */
 const mp_stmt_t mp_q_transactions_insert = {
     "transactions_insert",
-    "WITH i AS ("
-    "  SELECT * FROM jsonb_to_recordset($1::jsonb)"
-    "           AS i(n int, customer_id bigint, product_id bigint,"
-    "                quantity int, unit_price numeric(12,2), status text,"
-    "                transaction_date timestamptz)),"
-    " missing AS ("
-    "  SELECT i.n, 'customer_id' AS field FROM i"
-    "   WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = i.customer_id)"
-    "  UNION ALL"
-    "  SELECT i.n, 'product_id' FROM i"
-    "   WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.id = i.product_id)),"
-    " ins AS ("
+    "WITH ins AS ("
     "  INSERT INTO transactions (customer_id, product_id, quantity,"
     "                            unit_price, amount, status,"
     "                            transaction_date)"
@@ -98,16 +99,24 @@ const mp_stmt_t mp_q_transactions_insert = {
     "         coalesce(i.unit_price, p.unit_price),"
     "         coalesce(i.unit_price, p.unit_price) * i.quantity, i.status,"
     "         coalesce(i.transaction_date, now())"
-    "    FROM i JOIN products p ON p.id = i.product_id"
-    "   WHERE NOT EXISTS (SELECT 1 FROM missing)"
+    "    FROM " TRANSACTION_ITEMS
+    "    JOIN products p ON p.id = i.product_id"
     "   ORDER BY i.n"
     "  RETURNING " TRANSACTION_COLS ")"
-    " SELECT n, field, NULL::bigint AS id, NULL::bigint, NULL::bigint,"
-    "        NULL::int, NULL, NULL, NULL, NULL, NULL"
-    "   FROM missing"
+    " SELECT * FROM ins ORDER BY id",
+    1, MP_PLAN_CACHED
+};
+
+/* ($1 items) -> (n, field) for every customer_id or product_id that
+ * names no row, in item order. */
+const mp_stmt_t mp_q_transactions_missing = {
+    "transactions_missing",
+    "SELECT i.n, 'customer_id' AS field FROM " TRANSACTION_ITEMS
+    " WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = i.customer_id)"
     " UNION ALL"
-    " SELECT NULL, NULL, ins.* FROM ins"
-    " ORDER BY 1, 2, 3",
+    " SELECT i.n, 'product_id' FROM " TRANSACTION_ITEMS
+    " WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.id = i.product_id)"
+    " ORDER BY 1, 2",
     1, MP_PLAN_PER_CALL
 };
 

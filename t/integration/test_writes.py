@@ -91,6 +91,38 @@ def test_unknown_customer_or_product_is_a_field_error(api, stack):
     assert count_transactions(stack) == before      # all or nothing
 
 
+@pytest.mark.parametrize("body, details", [
+    # only products unknown: the insert leaves the items out, no error
+    ([item(), item(product_id=99999), item(product_id=99998)],
+     [("items[1].product_id", "no product has this id"),
+      ("items[2].product_id", "no product has this id")]),
+    # only a customer unknown: the foreign key fails the statement
+    (item(customer_id=999999999),
+     [("customer_id", "no customer has this id")]),
+    (item(customer_id=999999999, product_id=99999),
+     [("customer_id", "no customer has this id"),
+      ("product_id", "no product has this id")]),
+])
+def test_unknown_ids_are_found_after_the_insert_fails(api, stack, body,
+                                                       details):
+    before = count_transactions(stack)
+    rollup = stack.sql("SELECT sum(orders) FROM sales_daily")[0][0]
+    key = str(uuid.uuid4())
+    r = post_json(api, "/api/transactions", body,
+                  headers={"Idempotency-Key": key})
+    assert r.status_code == 422, r.text
+    assert [(d["field"], d["issue"])
+            for d in r.json()["error"]["details"]] == details
+    assert count_transactions(stack) == before
+    assert stack.sql("SELECT sum(orders) FROM sales_daily")[0][0] == rollup
+    assert stack.sql("SELECT count(*) FROM idempotency_keys WHERE key = %s",
+                     (key,))[0][0] == 0
+    # the connection is usable, and the key is free for a corrected body
+    r = post_json(api, "/api/transactions", item(),
+                  headers={"Idempotency-Key": key})
+    assert r.status_code == 201, r.text
+
+
 def test_single_object_fields_have_no_prefix(api):
     r = post_json(api, "/api/transactions", {"customer_id": 1})
     assert r.status_code == 422
