@@ -41,16 +41,23 @@ static int respond_commit_failure(request_rec *r, mp_db_status_t st)
     return mp_respond_db_error(r, st);
 }
 
-/* A 422 naming every customer_id and product_id of the items that names
- * no row; 0, and nothing sent, when they all exist. */
-static int respond_missing(mp_req_t *req, const char *items, int batch)
+/* After the rollback of an insert that failed (st) or that left items
+ * out (st MP_DB_OK: an item whose product does not exist finds no
+ * price): a 422 naming every customer_id and product_id that names no
+ * row, when that was the cause. */
+static int respond_insert_failure(mp_req_t *req, const char *items,
+                                  int batch, mp_db_status_t st)
 {
     request_rec *r = req->r;
     mp_rows_t *rows;
+    mp_db_status_t found;
 
-    if (mp_db_select(r, &mp_q_transactions_missing, &items, &rows)
-        != MP_DB_OK || rows->nrows == 0) {
-        return 0;
+    if (st != MP_DB_OK && st != MP_DB_CONSTRAINT) {
+        return mp_respond_db_error(r, st);
+    }
+    found = mp_db_select(r, &mp_q_transactions_missing, &items, &rows);
+    if (found != MP_DB_OK) {
+        return mp_respond_db_error(r, found);
     }
     for (int i = 0; i < rows->nrows; i++) {
         const char *field = mp_cell(rows, i, COL_MISSING_FIELD);
@@ -61,27 +68,15 @@ static int respond_missing(mp_req_t *req, const char *items, int batch)
                        field[0] == 'c' ? "no customer has this id"
                                        : "no product has this id");
     }
-    mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY, "One or more fields are "
-                     "invalid.", req->params->errors);
-    return 1;
-}
-
-/* After the rollback of an insert that failed (st) or that left items
- * out (st MP_DB_OK: an item whose product does not exist finds no
- * price). */
-static int respond_insert_failure(mp_req_t *req, const char *items,
-                                  int batch, mp_db_status_t st)
-{
-    request_rec *r = req->r;
-
-    if (st != MP_DB_OK && st != MP_DB_CONSTRAINT) {
-        return mp_respond_db_error(r, st);
+    if (rows->nrows > 0) {
+        return mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY, "One or more "
+                                "fields are invalid.", req->params->errors);
     }
-    if (respond_missing(req, items, batch)) {
-        return OK;
-    }
-    if (st == MP_DB_OK) {   /* the product exists now: a retry can pass */
-        return mp_respond_db_error(r, MP_DB_BUSY);
+    if (st == MP_DB_OK) {       /* the product was created in between */
+        return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE, "A product "
+                                "of the request was created while it was "
+                                "being written; nothing was saved. Retry.",
+                                NULL);
     }
     return mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY, "A value is out "
                             "of range (amount = quantity x unit_price must "
