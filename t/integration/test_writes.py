@@ -172,6 +172,9 @@ def test_amount_overflow_is_422_not_500(api):
     r = post_json(api, "/api/transactions",
                   item(quantity=1000000, unit_price="9999999999.99"))
     assert r.status_code == 422
+    # every id exists: the failure is the amount, not an unknown id
+    assert "amount" in r.json()["error"]["message"]
+    assert not r.json()["error"].get("details")
 
 
 def test_idempotent_retry_returns_the_first_answer(api, stack):
