@@ -56,19 +56,19 @@
     " ORDER BY " KEY " " DIR ", " TIE " " DIR                              \
     " LIMIT $5::bigint OFFSET $6::bigint"
 
-/* ($1 cursor key, $2 cursor id, $3 rows, $4 offset) -> the columns of
- * CUSTOMERS_ROLLUP: a cursor page of all customers, prepared once per
- * session and with no filters to fold (PostgreSQL's time per 100-row page
- * 0.64 -> 0.54 ms under wrk).  It still plans each call with the values:
- * the generic plan takes LIMIT $3 for a tenth of the rows and goes
- * parallel (Gather Merge), which costs milliseconds. */
+/* ($1 cursor key, $2 cursor id, $3 rows) -> the columns of
+ * CUSTOMERS_ROLLUP: a cursor page of all customers (a cursor page has no
+ * offset), prepared once per session with no filters to fold.  The limit
+ * goes through a subquery (MP_SQL_OPAQUE_LIMIT) so the plan cache keeps
+ * one generic plan; customer_sales takes no parallel workers (migration
+ * 010), or that plan would be a Gather Merge. */
 #define CUSTOMERS_KEYSET(KEY, TIE, KEY_TYPE, KEY_TEXT, DIR, CMP)            \
     CUSTOMER_ROLLUP_COLS(KEY_TEXT)                                         \
     "       (SELECT coalesce(sum(customers), 0) FROM customer_counts)"     \
     "  FROM customer_sales s JOIN customers c ON c.id = s.customer_id"     \
     " WHERE (" KEY ", " TIE ") " CMP " ($1::text::" KEY_TYPE ", $2::bigint)" \
     " ORDER BY " KEY " " DIR ", " TIE " " DIR                              \
-    " LIMIT $3::bigint OFFSET $4::bigint"
+    " LIMIT " MP_SQL_OPAQUE_LIMIT("$3")
 
 /* KEY_TEXT writes the key the way the cursor keeps it (a timestamp as
  * the UTC wall time the list rewrites to RFC 3339, -infinity for a
@@ -94,7 +94,7 @@
 #define CUSTOMERS_ROLLUP_STMTS(name, KEY, TIE, KEY_TYPE, KEY_TEXT)         \
     CUSTOMERS_STMT(name, CUSTOMERS_ROLLUP, , KEY, TIE, KEY_TYPE, KEY_TEXT); \
     CUSTOMERS_STMT_N(name, CUSTOMERS_KEYSET, _keyset, KEY, TIE, KEY_TYPE,  \
-                     KEY_TEXT, 4, MP_PLAN_CACHED)
+                     KEY_TEXT, 3, MP_PLAN_CACHED)
 
 CUSTOMERS_ROLLUP_STMTS(ltv, "s.revenue", "s.customer_id", "numeric",
                        "s.revenue::text");
