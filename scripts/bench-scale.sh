@@ -101,17 +101,26 @@ cursor_at() {  # URL of a list page whose next_cursor lies deep in it
 psql_q "SELECT sum(pg_prewarm(c.oid)) FROM pg_class c
           JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')" >/dev/null
-echo "PostgreSQL: shared_buffers $(psql_q "SHOW shared_buffers"), max_wal_size $(psql_q "SHOW max_wal_size")"
+# settings that move the figures: a local ALTER SYSTEM of an earlier
+# diagnosis (pg_stat_statements.track = all times every statement of the
+# triggers) outlives the stack's restarts
+echo "PostgreSQL: shared_buffers $(psql_q "SHOW shared_buffers"), max_wal_size $(psql_q "SHOW max_wal_size"), pg_stat_statements.track $(psql_q "SHOW pg_stat_statements.track")"
 echo "== reads ($ROWS transactions, wrk -t$THREADS -c$CONNS -d${SECS}s, $(nproc) cores, cache off)"
 echo "   rollups: MarketPulseDBSlots $DB_SLOTS; stack setting: the stack's DBSlots; direct: one request at a time"
+# deep pages: 100 rows (the most a client may ask for) and the default
+# size (no limit given: MarketPulseDefaultPageSize, 20)
 cust_cursor=$(cursor_at "$rolled/api/customers?limit=100&offset=200000")
 tx_cursor=$(cursor_at "$rolled/api/transactions?limit=100&to=2025-05-01")
+cust_cursor_default=$(cursor_at "$rolled/api/customers?offset=200000")
+tx_cursor_default=$(cursor_at "$rolled/api/transactions?to=2025-05-01")
 printf '%-26s %9s %8s %6s | %9s %8s | %12s\n' endpoint "req/s" "p99 ms" non2xx \
     "stack r/s" "p99 ms" "direct ms"
 for path in "/api/dashboard" \
             "/api/revenue?from=2024-11-21&to=2025-11-20" \
             "/api/customers?limit=100&cursor=$cust_cursor" \
-            "/api/transactions?limit=100&cursor=$tx_cursor"; do
+            "/api/transactions?limit=100&cursor=$tx_cursor" \
+            "/api/customers?cursor=$cust_cursor_default" \
+            "/api/transactions?cursor=$tx_cursor_default"; do
     curl -fsS -o /dev/null "$rolled$path"; curl -fsS -o /dev/null "$default$path"
     set -- $(measure "$rolled$path") $(measure "$default$path")
     base=$(single_ms "$direct$path" 2>/dev/null || echo "failed")
