@@ -13,6 +13,9 @@
 #                             by more than the ingest of earlier runs)
 #   MP_BENCH_SECONDS [10]  MP_BENCH_CONNECTIONS [16]  MP_BENCH_THREADS [2]
 #   MP_BENCH_INGEST_CONNECTIONS [4]
+#   MP_BENCH_REPEATS [3]  wrk runs per figure: the table shows the median
+#                         (a p99 of one 10 s run on 2 shared cores moves by
+#                         half from run to run) and the p99s' range
 #   MP_BENCH_DB_SLOTS [1]  MarketPulseDBSlots of the measured httpd: how
 #                          many statements each child runs at once.  On a
 #                          small host, about the cores PostgreSQL gets
@@ -31,6 +34,7 @@ SECS=${MP_BENCH_SECONDS:-10}
 CONNS=${MP_BENCH_CONNECTIONS:-16}
 THREADS=${MP_BENCH_THREADS:-2}
 INGEST_CONNS=${MP_BENCH_INGEST_CONNECTIONS:-4}
+REPEATS=${MP_BENCH_REPEATS:-3}
 DB_SLOTS=${MP_BENCH_DB_SLOTS:-1}
 RUN=${MP_RUN_DIR:-$ROOT/run}
 ROLLED_PORT=$((PORT + 2))
@@ -71,8 +75,9 @@ rolled="http://127.0.0.1:$ROLLED_PORT"
 default="http://127.0.0.1:$DEFAULT_PORT"
 direct="http://127.0.0.1:$DIRECT_PORT"
 
-# "req/s p99_ms non2xx" of wrk on one URL (extra wrk arguments after it)
-measure() {
+# "req/s p99_ms non2xx" of one wrk run on one URL (extra wrk arguments
+# after it)
+measure_once() {
     url=$1; shift
     out=$(wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --timeout 60s --latency "$@" "$url")
     echo "$out" | awk '
@@ -84,6 +89,24 @@ measure() {
             else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
             p99 = v }
         END { printf "%s %.2f %d\n", rps, p99, bad + 0 }'
+}
+
+# the median of the numbers on stdin, one per line
+median() {
+    sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# "req/s p99_ms non2xx p99_range" over REPEATS runs: the median req/s and
+# p99 (each on its own), the non-2xx summed, the lowest-highest p99
+measure() {
+    runs=$(i=0; while [ "$i" -lt "$REPEATS" ]; do
+               measure_once "$@"; i=$((i + 1))
+           done)
+    p99s=$(echo "$runs" | awk '{ print $2 }' | sort -n)
+    echo "$(echo "$runs" | awk '{ print $1 }' | median)" \
+         "$(echo "$p99s" | median)" \
+         "$(echo "$runs" | awk '{ s += $3 } END { print s + 0 }')" \
+         "$(echo "$p99s" | head -n1)-$(echo "$p99s" | tail -n1)"
 }
 
 # median milliseconds of 3 sequential requests
@@ -113,8 +136,9 @@ cust_cursor=$(cursor_at "$rolled/api/customers?limit=100&offset=200000")
 tx_cursor=$(cursor_at "$rolled/api/transactions?limit=100&to=2025-05-01")
 cust_cursor_default=$(cursor_at "$rolled/api/customers?offset=200000")
 tx_cursor_default=$(cursor_at "$rolled/api/transactions?to=2025-05-01")
-printf '%-26s %9s %8s %6s | %9s %8s | %12s\n' endpoint "req/s" "p99 ms" non2xx \
-    "stack r/s" "p99 ms" "direct ms"
+echo "   each wrk figure: the median of $REPEATS runs, with the range of the p99s"
+printf '%-26s %9s %8s %13s %6s | %9s %8s %13s | %12s\n' endpoint "req/s" \
+    "p99 ms" "p99 range" non2xx "stack r/s" "p99 ms" "p99 range" "direct ms"
 for path in "/api/dashboard" \
             "/api/revenue?from=2024-11-21&to=2025-11-20" \
             "/api/customers?limit=100&cursor=$cust_cursor" \
@@ -124,25 +148,34 @@ for path in "/api/dashboard" \
     curl -fsS -o /dev/null "$rolled$path"; curl -fsS -o /dev/null "$default$path"
     set -- $(measure "$rolled$path") $(measure "$default$path")
     base=$(single_ms "$direct$path" 2>/dev/null || echo "failed")
-    printf '%-26s %9s %8s %6s | %9s %8s | %12s\n' "$(echo "$path" | cut -c1-26)" \
-        "$1" "$2" "$3" "$4" "$5" "$base"
+    printf '%-26s %9s %8s %13s %6s | %9s %8s %13s | %12s\n' \
+        "$(echo "$path" | cut -c1-26)" "$1" "$2" "$4" "$3" "$5" "$6" "$8" "$base"
 done
 
 echo "== ingest (batches of 500 through POST, wrk -c$INGEST_CONNS -d${SECS}s; scripts/bench-ingest.lua)"
-ingest() {  # mode: same|fresh
+ingest_once() {  # mode: same|fresh -> "tx/s non2xx"
     out=$(MP_BATCH_MODE=$1 wrk -t2 -c"$INGEST_CONNS" -d"${SECS}s" --timeout 60s \
               -s "$ROOT/scripts/bench-ingest.lua" "$rolled/api/transactions")
     echo "$out" | awk '/^Requests\/sec:/ { rps = $2 } /Non-2xx/ { bad = $NF }
         END { printf "%.0f %d\n", rps * 500, bad + 0 }'
 }
+ingest() {  # mode -> "median_tx/s non2xx lowest-highest" over REPEATS runs
+    runs=$(i=0; while [ "$i" -lt "$REPEATS" ]; do
+               ingest_once "$1"; i=$((i + 1))
+           done)
+    rates=$(echo "$runs" | awk '{ print $1 }' | sort -n)
+    echo "$(echo "$rates" | median)" \
+         "$(echo "$runs" | awk '{ s += $2 } END { print s + 0 }')" \
+         "$(echo "$rates" | head -n1)-$(echo "$rates" | tail -n1)"
+}
 for mode in same fresh; do
     set -- $(ingest $mode)
-    echo "$mode batches, with rollups (triggers): $1 transactions/s ($2 non-2xx)"
+    echo "$mode batches, with rollups (triggers): $1 transactions/s (runs $3; $2 non-2xx)"
 done
 psql_q "ALTER TABLE transactions DISABLE TRIGGER USER" >/dev/null
 for mode in same fresh; do
     set -- $(ingest $mode)
-    echo "$mode batches, baseline without triggers: $1 transactions/s ($2 non-2xx)"
+    echo "$mode batches, baseline without triggers: $1 transactions/s (runs $3; $2 non-2xx)"
 done
 psql_q "ALTER TABLE transactions ENABLE TRIGGER USER" >/dev/null
 start=$(date +%s)
