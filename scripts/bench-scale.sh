@@ -91,22 +91,28 @@ measure_once() {
         END { printf "%s %.2f %d\n", rps, p99, bad + 0 }'
 }
 
-# the median of the numbers on stdin, one per line
-median() {
-    sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+# Each figure is REPEATS runs of a command giving one line of numbers;
+# these summarize a column of those lines
+repeat() {
+    i=0
+    while [ "$i" -lt "$REPEATS" ]; do "$@"; i=$((i + 1)); done
 }
+column_sorted() { echo "$1" | awk -v c="$2" '{ print $c }' | sort -n; }
+median_of() {
+    column_sorted "$1" "$2" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+range_of() {  # "lowest-highest"
+    v=$(column_sorted "$1" "$2")
+    echo "$(echo "$v" | head -n1)-$(echo "$v" | tail -n1)"
+}
+sum_of() { echo "$1" | awk -v c="$2" '{ s += $c } END { print s + 0 }'; }
 
-# "req/s p99_ms non2xx p99_range" over REPEATS runs: the median req/s and
-# p99 (each on its own), the non-2xx summed, the lowest-highest p99
+# "req/s p99_ms non2xx p99_range": the median req/s and p99 (each on its
+# own), the non-2xx summed, the range of the p99s
 measure() {
-    runs=$(i=0; while [ "$i" -lt "$REPEATS" ]; do
-               measure_once "$@"; i=$((i + 1))
-           done)
-    p99s=$(echo "$runs" | awk '{ print $2 }' | sort -n)
-    echo "$(echo "$runs" | awk '{ print $1 }' | median)" \
-         "$(echo "$p99s" | median)" \
-         "$(echo "$runs" | awk '{ s += $3 } END { print s + 0 }')" \
-         "$(echo "$p99s" | head -n1)-$(echo "$p99s" | tail -n1)"
+    runs=$(repeat measure_once "$@")
+    echo "$(median_of "$runs" 1) $(median_of "$runs" 2) $(sum_of "$runs" 3)" \
+         "$(range_of "$runs" 2)"
 }
 
 # median milliseconds of 3 sequential requests
@@ -159,14 +165,9 @@ ingest_once() {  # mode: same|fresh -> "tx/s non2xx"
     echo "$out" | awk '/^Requests\/sec:/ { rps = $2 } /Non-2xx/ { bad = $NF }
         END { printf "%.0f %d\n", rps * 500, bad + 0 }'
 }
-ingest() {  # mode -> "median_tx/s non2xx lowest-highest" over REPEATS runs
-    runs=$(i=0; while [ "$i" -lt "$REPEATS" ]; do
-               ingest_once "$1"; i=$((i + 1))
-           done)
-    rates=$(echo "$runs" | awk '{ print $1 }' | sort -n)
-    echo "$(echo "$rates" | median)" \
-         "$(echo "$runs" | awk '{ s += $2 } END { print s + 0 }')" \
-         "$(echo "$rates" | head -n1)-$(echo "$rates" | tail -n1)"
+ingest() {  # mode -> "median_tx/s non2xx lowest-highest"
+    runs=$(repeat ingest_once "$1")
+    echo "$(median_of "$runs" 1) $(sum_of "$runs" 2) $(range_of "$runs" 1)"
 }
 for mode in same fresh; do
     set -- $(ingest $mode)
