@@ -3,6 +3,7 @@
  * parameterized statements.  Why not apr_dbd's prepared statements:
  * docs/architecture.md ("Database access"). */
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -13,6 +14,7 @@
 #include "apr_thread_mutex.h"
 #include "http_config.h"
 #include "mod_dbd.h"
+#include "unixd.h"
 
 #include "mp_config.h"
 #include "mp_db.h"
@@ -63,9 +65,32 @@ static const mp_stmt_t session_setup = {
     1, MP_PLAN_PER_CALL
 };
 
+/* Each server's gate, made in the parent so that all its children share
+ * it, and handed to httpd's User when the parent runs as root. */
+static int create_gates(apr_pool_t *pconf, server_rec *s)
+{
+    for (; s; s = s->next) {
+        mp_srv_conf_t *sc = ap_get_module_config(s->module_config,
+                                                 &marketpulse_module);
+        apr_status_t rv = mp_gate_create(&sc->gate, mp_conf_db_slots(sc),
+                                         pconf);
+
+        if (rv == APR_SUCCESS && geteuid() == 0) {
+            rv = mp_gate_set_owner(sc->gate, (long)ap_unixd_config.user_id,
+                                   (long)ap_unixd_config.group_id);
+        }
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MPLOGNO(01102)
+                         "cannot create the database gate (a System V "
+                         "semaphore: see ipcs -l)");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
 int mp_db_post_config(apr_pool_t *p, server_rec *s)
 {
-    (void)p;
     dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
     dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
     if (dbd_open == NULL || dbd_close == NULL) {
@@ -74,7 +99,7 @@ int mp_db_post_config(apr_pool_t *p, server_rec *s)
                      "before mod_marketpulse");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return OK;
+    return create_gates(p, s);
 }
 
 void mp_db_child_init(apr_pool_t *p, server_rec *s)
@@ -88,16 +113,6 @@ void mp_db_child_init(apr_pool_t *p, server_rec *s)
         sessions_lock = NULL;
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MPLOGNO(01112)
                      "cannot create the session table's mutex");
-    }
-    for (; s; s = s->next) {
-        mp_srv_conf_t *sc = ap_get_module_config(s->module_config,
-                                                 &marketpulse_module);
-
-        if (mp_gate_create(&sc->gate, mp_conf_db_slots(sc), p)
-            != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MPLOGNO(01102)
-                         "cannot create the database gate");
-        }
     }
 }
 

@@ -73,9 +73,10 @@ mp_db_status_t mp_db_stream(request_rec *r, const mp_stmt_t *stmt,
                             const char *const *params, int timeout_ms,
                             mp_db_row_fn on_row, void *ctx);
 
-/* Looks up mod_dbd's functions; fails start-up when it is not loaded. */
+/* Looks up mod_dbd's functions (start-up fails when it is not loaded)
+ * and makes the servers' gates, which the children share. */
 int mp_db_post_config(apr_pool_t *p, server_rec *s);
-/* Creates the per-child gates and session table. */
+/* Creates the per-child session table. */
 void mp_db_child_init(apr_pool_t *p, server_rec *s);
 
 #endif

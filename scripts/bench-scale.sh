@@ -16,13 +16,13 @@
 #   MP_BENCH_REPEATS [3]  wrk runs per figure: the table shows the median
 #                         (a p99 of one 10 s run on 2 shared cores moves by
 #                         half from run to run) and the p99s' range
-#   MP_BENCH_DB_SLOTS [1]  MarketPulseDBSlots of the measured httpd: how
-#                          many statements each child runs at once.  On a
-#                          small host, about the cores PostgreSQL gets
-#                          divided by the children: more only makes the
-#                          backends take turns on the cores (docs/
-#                          directives.md).  The reads are also measured
-#                          with the stack's setting (one per thread).
+#   MP_BENCH_DB_SLOTS [cores]  MarketPulseDBSlots of the measured httpd:
+#                          how many statements it runs at once, all its
+#                          children together.  About the cores PostgreSQL
+#                          gets: more only makes the backends take turns
+#                          on the cores (docs/directives.md).  The reads
+#                          are also measured with the stack's setting (a
+#                          slot per request thread).
 # Uses the stack of scripts/stack.sh (MP_RUN_DIR, MP_PORT), starting it if
 # needed; it leaves it running and stops the httpds it added.
 set -eu
@@ -35,7 +35,7 @@ CONNS=${MP_BENCH_CONNECTIONS:-16}
 THREADS=${MP_BENCH_THREADS:-2}
 INGEST_CONNS=${MP_BENCH_INGEST_CONNECTIONS:-4}
 REPEATS=${MP_BENCH_REPEATS:-3}
-DB_SLOTS=${MP_BENCH_DB_SLOTS:-1}
+DB_SLOTS=${MP_BENCH_DB_SLOTS:-$(nproc)}
 RUN=${MP_RUN_DIR:-$ROOT/run}
 ROLLED_PORT=$((PORT + 2))
 DIRECT_PORT=$((PORT + 3))

@@ -3,6 +3,7 @@ httpd with the built module, on free loopback ports under a temporary
 directory, started once per test session through scripts/stack.sh and
 stopped at the end.  Tests reach the API over HTTP and check answers
 against SQL run directly on the same database."""
+import itertools
 import os
 import shutil
 import socket
@@ -153,6 +154,28 @@ def db_back_up(stack):
     """For tests that stop PostgreSQL: it runs again afterwards."""
     yield
     stack.start_db()
+
+
+_fresh = itertools.count()
+
+
+def fresh(path):
+    """path with a query no request used before: a cache miss, so the
+    request reaches PostgreSQL."""
+    return "%s%sfresh=%d-%f" % (path, "&" if "?" in path else "?", next(_fresh),
+                                time.time())
+
+
+def timed_get(api, path):
+    start = time.monotonic()
+    r = api.get(path, timeout=10)
+    return r, time.monotonic() - start
+
+
+def no_crash(httpd):
+    log = httpd.error_log()
+    assert "Segmentation fault" not in log
+    assert "exit signal" not in log
 
 
 def wait_until(predicate, timeout=10.0, step=0.1):

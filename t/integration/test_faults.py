@@ -1,35 +1,12 @@
 """Database faults: PostgreSQL stopped, restarted under pooled connections,
 down at httpd start; a pool with every connection busy; a statement past
 its timeout.  None may hang, crash a child or need an httpd restart."""
-import itertools
 import threading
 import time
 
 import pytest
 
-from conftest import wait_until
-
-
-_fresh = itertools.count()
-
-
-def fresh(path):
-    """path with a query no request used before: a cache miss, so the
-    request reaches PostgreSQL."""
-    return "%s%sfresh=%d-%f" % (path, "&" if "?" in path else "?", next(_fresh),
-                                time.time())
-
-
-def timed_get(api, path):
-    start = time.monotonic()
-    r = api.get(path, timeout=10)
-    return r, time.monotonic() - start
-
-
-def no_crash(httpd):
-    log = httpd.error_log()
-    assert "Segmentation fault" not in log
-    assert "exit signal" not in log
+from conftest import fresh, no_crash, timed_get, wait_until
 
 
 def test_database_stopped_gives_fast_503_then_recovers(api, stack, db_back_up):

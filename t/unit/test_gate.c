@@ -1,7 +1,11 @@
-/* The database gate: a bounded wait, slots that come back, and a waiter
- * that gives up not keeping a slot.  (Admission is deliberately not
- * first-come-first-served: a strict hand-off to the longest waiter left
- * slots idle while that thread waited for a core, p99 x5 under load.) */
+/* The database gate: a bounded wait, slots that come back, a waiter that
+ * gives up not keeping a slot, a slot given back going to the one who
+ * waited rather than to a newcomer, and slots shared by processes and
+ * returned by a process that dies holding them. */
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "apr_thread_proc.h"
 #include "apr_thread_mutex.h"
 
@@ -100,11 +104,76 @@ static void test_waiter_giving_up_keeps_no_slot(void **state)
     assert_int_equal(mp_gate_enter(g, 0), APR_SUCCESS);
 }
 
+static void test_slot_goes_to_the_waiter_not_a_newcomer(void **state)
+{
+    static const apr_interval_time_t waits[1] = { MS(5000) };
+    mp_gate_t *g;
+    waiter_t w[1];
+    apr_thread_t *th[1];
+    int order = 0, log[1] = {0};
+    apr_status_t rv;
+
+    assert_int_equal(mp_gate_create(&g, 1, *state), APR_SUCCESS);
+    assert_int_equal(mp_gate_enter(g, 0), APR_SUCCESS);
+    start_waiters(state, g, w, th, 1, &order, log, waits);
+    mp_gate_leave(g);
+    /* handed over as it was given back: nothing free for a newcomer,
+     * even before the waiter has run */
+    assert_int_equal(mp_gate_enter(g, 0), APR_TIMEUP);
+    apr_thread_join(&rv, th[0]);
+    assert_int_equal(w[0].got, APR_SUCCESS);
+    assert_int_equal(mp_gate_enter(g, 0), APR_SUCCESS);
+}
+
+/* fork()s a child that takes a slot, holds it for hold_ms and exits
+ * without giving it back, as a crashed httpd child would */
+static pid_t child_holding_slot(mp_gate_t *g, int hold_ms)
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        if (mp_gate_enter(g, MS(1000)) != APR_SUCCESS) {
+            _exit(1);
+        }
+        apr_sleep(MS(hold_ms));
+        _exit(0);
+    }
+    return pid;
+}
+
+static void test_processes_share_slots_and_the_dead_give_back(void **state)
+{
+    mp_gate_t *g;
+    int status;
+    pid_t pid;
+
+    assert_int_equal(mp_gate_create(&g, 1, *state), APR_SUCCESS);
+    pid = child_holding_slot(g, 400);
+    assert_true(pid > 0);
+    apr_sleep(MS(100));
+    /* the other process holds the only slot */
+    assert_int_equal(mp_gate_enter(g, MS(50)), APR_TIMEUP);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* it exited without leaving: the kernel gave the slot back */
+    assert_int_equal(mp_gate_enter(g, 0), APR_SUCCESS);
+    mp_gate_leave(g);
+
+    pid = child_holding_slot(g, 60000);
+    apr_sleep(MS(100));
+    kill(pid, SIGKILL);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(mp_gate_enter(g, 0), APR_SUCCESS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         POOL_TEST(test_slots_and_bounded_wait),
         POOL_TEST(test_waiter_giving_up_keeps_no_slot),
+        POOL_TEST(test_slot_goes_to_the_waiter_not_a_newcomer),
+        POOL_TEST(test_processes_share_slots_and_the_dead_give_back),
     };
     return cmocka_run_group_tests_name("gate", tests, NULL, NULL);
 }
