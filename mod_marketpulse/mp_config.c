@@ -342,8 +342,9 @@ static const int_range_t timeout_range = {
 static const int_range_t wait_range = {
     1, 60000, "must be milliseconds from 1 to 60000"
 };
+/* the gate is a System V semaphore, whose value stops at SEMVMX */
 static const int_range_t slots_range = {
-    1, 100000, "must be a whole number from 1 to 100000"
+    1, 32767, "must be a whole number from 1 to 32767"
 };
 static const int_range_t redis_timeout_range = {
     1, 10000, "must be milliseconds from 1 to 10000"

@@ -29,6 +29,8 @@ def configtest(stack, name, extra):
     ("MarketPulseStatementTimeout soon",
      "MarketPulseStatementTimeout: invalid value 'soon'"),
     ("MarketPulseDBSlots 0", "MarketPulseDBSlots: invalid value '0'"),
+    # past SEMVMX the gate could not be made at start-up: refused here
+    ("MarketPulseDBSlots 32768", "MarketPulseDBSlots: invalid value '32768'"),
     ("MarketPulseDBWait -5", "MarketPulseDBWait: invalid value '-5'"),
     ("MarketPulseRedis localhost", "MarketPulseRedis: invalid value 'localhost'"),
     ("MarketPulseRedis 127.0.0.1:6379 password=hunter2 tls=yes",

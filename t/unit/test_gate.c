@@ -57,6 +57,9 @@ static void test_slots_and_bounded_wait(void **state)
     mp_gate_leave(g);
     assert_int_equal(mp_gate_enter(g, 0), APR_SUCCESS);
     assert_int_equal(mp_gate_enter(g, 0), APR_SUCCESS);
+    /* the most MarketPulseDBSlots allows */
+    assert_int_equal(mp_gate_create(&g, 32767, *state), APR_SUCCESS);
+    assert_int_equal(mp_gate_enter(g, 0), APR_SUCCESS);
 }
 
 static void start_waiters(void **state, mp_gate_t *g, waiter_t *w,
