@@ -5,9 +5,10 @@
 
 /* Both forms take ($1 segment, $2 country, $3 cursor key, $4 cursor id,
  * $5 rows, $6 offset) and give customer columns, sort_key, total.  The
- * rollup form walks an index of customer_sales for its sort; the direct
- * form aggregates `transactions` (MarketPulseRollups Off, benchmarks). */
-#define CUSTOMERS_DIRECT(KEY, TIE, KEY_TYPE, KEY_TEXT, DIR, CMP)                   \
+ * rollup form walks the index of its sort, in the tables WALK names; the
+ * direct form aggregates `transactions` (MarketPulseRollups Off,
+ * benchmarks). */
+#define CUSTOMERS_DIRECT(WALK, KEY, TIE, KEY_TYPE, KEY_TEXT, DIR, CMP)     \
     "WITH sales AS ("                                                      \
     "  SELECT customer_id, count(*) AS orders, sum(amount) AS ltv,"        \
     "         min(transaction_date) AS first_at,"                          \
@@ -32,24 +33,30 @@
     "  ORDER BY " KEY " " DIR ", id " DIR                                  \
     "  LIMIT $5::bigint OFFSET $6::bigint"
 
-/* TIE is the id column of the table whose index the sort walks, so the
- * (key, id) bound of the keyset is an index bound. */
+/* customer_sales carries each customer's name, segment and country
+ * (migration 011), so a sort by one of its own columns reads no other
+ * table; the sort by name walks customers' index and joins it.  TIE is
+ * the id column of the table whose index the sort walks, so the (key,
+ * id) bound of the keyset is an index bound. */
+#define SALES_WALK "customer_sales s"
+#define NAME_WALK \
+    "customers c JOIN customer_sales s ON s.customer_id = c.id"
 #define CUSTOMER_ROLLUP_COLS(KEY_TEXT)                                     \
-    "SELECT c.id, c.name, c.segment, c.country, s.orders AS orders,"       \
+    "SELECT s.customer_id, s.name, s.segment, s.country, s.orders,"       \
     "       round(s.revenue, 2)::text,"                                    \
     "       round(CASE WHEN s.orders > 0 THEN s.revenue / s.orders"        \
     "                  ELSE 0 END, 2)::text,"                              \
     "       " MP_SQL_TS("s.first_at") ", " MP_SQL_TS("s.last_at") ","     \
     "       " KEY_TEXT " AS sort_key,"
 
-#define CUSTOMERS_ROLLUP(KEY, TIE, KEY_TYPE, KEY_TEXT, DIR, CMP)            \
+#define CUSTOMERS_ROLLUP(WALK, KEY, TIE, KEY_TYPE, KEY_TEXT, DIR, CMP)     \
     CUSTOMER_ROLLUP_COLS(KEY_TEXT)                                         \
     "       (SELECT coalesce(sum(customers), 0) FROM customer_counts"      \
     "         WHERE ($1::text IS NULL OR segment = $1::text)"              \
     "           AND ($2::text IS NULL OR country = $2::text))"             \
-    "  FROM customer_sales s JOIN customers c ON c.id = s.customer_id"     \
-    " WHERE ($1::text IS NULL OR c.segment = $1::text)"                    \
-    "   AND ($2::text IS NULL OR c.country = $2::text)"                    \
+    "  FROM " WALK                                                         \
+    " WHERE ($1::text IS NULL OR s.segment = $1::text)"                    \
+    "   AND ($2::text IS NULL OR s.country = $2::text)"                    \
     "   AND ($3::text IS NULL"                                             \
     "        OR (" KEY ", " TIE ") " CMP                                   \
     "           ($3::text::" KEY_TYPE ", $4::bigint))"                     \
@@ -62,10 +69,10 @@
  * goes through a subquery (MP_SQL_OPAQUE_LIMIT) so the plan cache keeps
  * one generic plan; customer_sales takes no parallel workers (migration
  * 010), or that plan would be a Gather Merge. */
-#define CUSTOMERS_KEYSET(KEY, TIE, KEY_TYPE, KEY_TEXT, DIR, CMP)            \
+#define CUSTOMERS_KEYSET(WALK, KEY, TIE, KEY_TYPE, KEY_TEXT, DIR, CMP)     \
     CUSTOMER_ROLLUP_COLS(KEY_TEXT)                                         \
     "       (SELECT coalesce(sum(customers), 0) FROM customer_counts)"     \
-    "  FROM customer_sales s JOIN customers c ON c.id = s.customer_id"     \
+    "  FROM " WALK                                                         \
     " WHERE (" KEY ", " TIE ") " CMP " ($1::text::" KEY_TYPE ", $2::bigint)" \
     " ORDER BY " KEY " " DIR ", " TIE " " DIR                              \
     " LIMIT " MP_SQL_OPAQUE_LIMIT("$3")
@@ -77,41 +84,45 @@
 #define LAST_KEY(t) "coalesce(" t "last_at, '-infinity'::timestamptz)"
 #define LAST_KEY_TEXT(t) MP_SQL_TS(LAST_KEY(t))
 
-#define CUSTOMERS_STMT_N(name, FORM, suffix, KEY, TIE, KEY_TYPE, KEY_TEXT, \
-                         nparams, plan)                                    \
+#define CUSTOMERS_STMT_N(name, FORM, suffix, WALK, KEY, TIE, KEY_TYPE,   \
+                         KEY_TEXT, nparams, plan)                          \
     const mp_stmt_t mp_q_customers_##name##_desc##suffix = {               \
         "customers_" #name "_desc" #suffix,                                \
-        FORM(KEY, TIE, KEY_TYPE, KEY_TEXT, "DESC", "<"), nparams, plan     \
+        FORM(WALK, KEY, TIE, KEY_TYPE, KEY_TEXT, "DESC", "<"), nparams,    \
+        plan                                                               \
     };                                                                     \
     const mp_stmt_t mp_q_customers_##name##_asc##suffix = {                \
         "customers_" #name "_asc" #suffix,                                 \
-        FORM(KEY, TIE, KEY_TYPE, KEY_TEXT, "ASC", ">"), nparams, plan      \
+        FORM(WALK, KEY, TIE, KEY_TYPE, KEY_TEXT, "ASC", ">"), nparams,     \
+        plan                                                               \
     }
-#define CUSTOMERS_STMT(name, FORM, suffix, KEY, TIE, KEY_TYPE, KEY_TEXT)   \
-    CUSTOMERS_STMT_N(name, FORM, suffix, KEY, TIE, KEY_TYPE, KEY_TEXT, 6,  \
-                     MP_PLAN_PER_CALL)
+#define CUSTOMERS_STMT(name, FORM, suffix, WALK, KEY, TIE, KEY_TYPE,       \
+                       KEY_TEXT)                                           \
+    CUSTOMERS_STMT_N(name, FORM, suffix, WALK, KEY, TIE, KEY_TYPE,         \
+                     KEY_TEXT, 6, MP_PLAN_PER_CALL)
 /* the rollup forms of a sort: the filtered list and the keyset pages */
-#define CUSTOMERS_ROLLUP_STMTS(name, KEY, TIE, KEY_TYPE, KEY_TEXT)         \
-    CUSTOMERS_STMT(name, CUSTOMERS_ROLLUP, , KEY, TIE, KEY_TYPE, KEY_TEXT); \
-    CUSTOMERS_STMT_N(name, CUSTOMERS_KEYSET, _keyset, KEY, TIE, KEY_TYPE,  \
-                     KEY_TEXT, 3, MP_PLAN_CACHED)
+#define CUSTOMERS_ROLLUP_STMTS(name, WALK, KEY, TIE, KEY_TYPE, KEY_TEXT)   \
+    CUSTOMERS_STMT(name, CUSTOMERS_ROLLUP, , WALK, KEY, TIE, KEY_TYPE,     \
+                   KEY_TEXT);                                              \
+    CUSTOMERS_STMT_N(name, CUSTOMERS_KEYSET, _keyset, WALK, KEY, TIE,      \
+                     KEY_TYPE, KEY_TEXT, 3, MP_PLAN_CACHED)
+/* the direct form aggregates transactions: no walk */
+#define CUSTOMERS_DIRECT_STMT(name, KEY, KEY_TYPE, KEY_TEXT)               \
+    CUSTOMERS_STMT(name, CUSTOMERS_DIRECT, _direct, "", KEY, "id",         \
+                   KEY_TYPE, KEY_TEXT)
 
-CUSTOMERS_ROLLUP_STMTS(ltv, "s.revenue", "s.customer_id", "numeric",
-                       "s.revenue::text");
-CUSTOMERS_ROLLUP_STMTS(orders, "s.orders", "s.customer_id", "bigint",
-                       "s.orders::text");
-CUSTOMERS_ROLLUP_STMTS(last, LAST_KEY("s."), "s.customer_id", "timestamptz",
-                       LAST_KEY_TEXT("s."));
-CUSTOMERS_ROLLUP_STMTS(name, "c.name", "c.id", "text", "c.name");
+CUSTOMERS_ROLLUP_STMTS(ltv, SALES_WALK, "s.revenue", "s.customer_id",
+                       "numeric", "s.revenue::text");
+CUSTOMERS_ROLLUP_STMTS(orders, SALES_WALK, "s.orders", "s.customer_id",
+                       "bigint", "s.orders::text");
+CUSTOMERS_ROLLUP_STMTS(last, SALES_WALK, LAST_KEY("s."), "s.customer_id",
+                       "timestamptz", LAST_KEY_TEXT("s."));
+CUSTOMERS_ROLLUP_STMTS(name, NAME_WALK, "c.name", "c.id", "text", "c.name");
 
-CUSTOMERS_STMT(ltv, CUSTOMERS_DIRECT, _direct, "ltv", "id", "numeric",
-               "ltv::text");
-CUSTOMERS_STMT(orders, CUSTOMERS_DIRECT, _direct, "orders", "id", "bigint",
-               "orders::text");
-CUSTOMERS_STMT(last, CUSTOMERS_DIRECT, _direct, LAST_KEY(""), "id",
-               "timestamptz", LAST_KEY_TEXT(""));
-CUSTOMERS_STMT(name, CUSTOMERS_DIRECT, _direct, "name", "id", "text",
-               "name");
+CUSTOMERS_DIRECT_STMT(ltv, "ltv", "numeric", "ltv::text");
+CUSTOMERS_DIRECT_STMT(orders, "orders", "bigint", "orders::text");
+CUSTOMERS_DIRECT_STMT(last, LAST_KEY(""), "timestamptz", LAST_KEY_TEXT(""));
+CUSTOMERS_DIRECT_STMT(name, "name", "text", "name");
 
 /* ($1 id) -> one customer with analytics, or no row */
 const mp_stmt_t mp_q_customer_by_id = {

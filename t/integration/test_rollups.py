@@ -189,6 +189,59 @@ def test_first_and_last_buying_days_of_new_customers(api, rolled, direct,
     compare_all(rolled, direct)
 
 
+def test_customer_changes_reach_the_list(rolled, direct, stack):
+    """The list reads a customer's name, segment and country from
+    customer_sales (migration 011): a new customer, a renamed one, one
+    moved to another segment and country, and a deleted one show in every
+    sort as they do aggregating `transactions`, and as a rebuild makes
+    them."""
+    stack.sql("INSERT INTO customers (id, name, email, segment, country,"
+              " created_at) VALUES (900011, 'Zz Newcomer',"
+              " 'zz900011@example.com', 'consumer', 'NO', now()),"
+              " (900012, 'Zz Leaving', 'zz900012@example.com', 'smb', 'SE',"
+              " now())")
+    stack.sql("UPDATE customers SET name = 'Aa Renamed' WHERE id = 7")
+    stack.sql("UPDATE customers SET segment = 'enterprise', country = 'IS'"
+              " WHERE id = 8")
+    stack.sql("DELETE FROM customers WHERE id = 900012")
+    assert_rebuild_changes_nothing(stack)
+    compare_all(rolled, direct)
+    moved = rolled.get("/api/customers?segment=enterprise&country=IS"
+                       "&sort=total_orders").json()["data"]
+    assert [c["customer_id"] for c in moved] == [8]
+    for sort in ("lifetime_value", "last_purchase", "name"):
+        rows = {c["customer_id"]: c for c in paged_customers(rolled, sort)}
+        assert rows[7]["name"] == "Aa Renamed", sort
+        assert (rows[8]["segment"], rows[8]["country"]) == ("enterprise",
+                                                            "IS"), sort
+        assert rows[900011]["name"] == "Zz Newcomer", sort
+        assert 900012 not in rows, sort
+
+
+def test_a_customer_without_its_rollup_row_fails_the_batch(api, stack):
+    """A customer added while the customers trigger was off has no
+    customer_sales row (nor its name for the list): a sale to it fails
+    whole, until mp_rollup_rebuild() puts the rollups back in step."""
+    stack.sql("ALTER TABLE customers DISABLE TRIGGER customers_rollup")
+    try:
+        stack.sql("INSERT INTO customers (id, name, email, segment, country,"
+                  " created_at) VALUES (900021, 'Untracked',"
+                  " 'u900021@example.com', 'smb', 'DE', now())")
+    finally:
+        stack.sql("ALTER TABLE customers ENABLE TRIGGER customers_rollup")
+    count = "SELECT count(*) FROM transactions"
+    before = stack.sql(count)[0][0]
+    batch = [item_on(1, "2025-04-02"), item_on(900021, "2025-04-02")]
+    r = post_json(api, "/api/transactions", batch)
+    assert r.status_code == 500, r.text
+    assert stack.sql(count)[0][0] == before
+    assert stack.sql("SELECT count(*) FROM customer_sales"
+                     " WHERE name IS NULL")[0][0] == 0
+    stack.sql("SELECT mp_rollup_rebuild()")
+    assert post_json(api, "/api/transactions", batch).status_code == 201
+    assert_rebuild_changes_nothing(stack)
+
+
 def test_concurrent_writers_on_the_same_days(api, rolled, direct, stack):
     """Writers racing on the same days and customers (inserts and status
     changes) leave every rollup as a rebuild makes it: none renders a day
