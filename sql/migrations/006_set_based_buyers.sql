@@ -25,10 +25,12 @@ DECLARE
     sd   date[];    sp date[];  sn date[];  ss int[];  -- one flip: day,
                                              -- prev, next, sign
 BEGIN
+    -- only a pair that loses orders can go below zero: a batch of new
+    -- sales looks nothing up here
     SELECT c.customer_id, c.day INTO bad
       FROM (SELECT customer_id, mp_utc_day(at) AS day, sum(sign) AS delta
               FROM unnest(d) WHERE status = 'completed'
-             GROUP BY 1, 2) c
+             GROUP BY 1, 2 HAVING sum(sign) < 0) c
       LEFT JOIN customer_days cd USING (customer_id, day)
      WHERE coalesce(cd.orders, 0) + c.delta < 0
      LIMIT 1;

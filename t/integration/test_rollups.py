@@ -189,6 +189,28 @@ def test_first_and_last_buying_days_of_new_customers(api, rolled, direct,
     compare_all(rolled, direct)
 
 
+def test_statements_that_flip_several_days_of_a_customer(rolled, direct,
+                                                         stack):
+    """One statement that starts and stops several buying days of the same
+    customers at once (the day sets compared whole), then one that
+    removes every sale of some customers, leave the rollups as a rebuild
+    makes them."""
+    flipped = stack.sql(
+        "WITH u AS (UPDATE transactions SET status = CASE status"
+        "  WHEN 'completed' THEN 'cancelled' ELSE 'completed' END"
+        " WHERE customer_id IN (1, 2, 3)"
+        "   AND status IN ('completed', 'pending') RETURNING customer_id)"
+        " SELECT count(*) FROM u")[0][0]
+    assert flipped > 6
+    assert_rebuild_changes_nothing(stack)
+    gone = stack.sql("WITH d AS (DELETE FROM transactions"
+                     " WHERE customer_id IN (4, 5) RETURNING 1)"
+                     " SELECT count(*) FROM d")[0][0]
+    assert gone > 2
+    assert_rebuild_changes_nothing(stack)
+    compare_all(rolled, direct)
+
+
 def test_customer_changes_reach_the_list(rolled, direct, stack):
     """The list reads a customer's name, segment and country from
     customer_sales (migration 011): a new customer, a renamed one, one
