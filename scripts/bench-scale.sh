@@ -132,8 +132,15 @@ psql_q "SELECT sum(pg_prewarm(c.oid)) FROM pg_class c
          WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')" >/dev/null
 # settings that move the figures: a local ALTER SYSTEM of an earlier
 # diagnosis (pg_stat_statements.track = all times every statement of the
-# triggers) outlives the stack's restarts
-echo "PostgreSQL: shared_buffers $(psql_q "SHOW shared_buffers"), max_wal_size $(psql_q "SHOW max_wal_size"), pg_stat_statements.track $(psql_q "SHOW pg_stat_statements.track")"
+# triggers; wal_compression changes the WAL of every write) outlives the
+# stack's restarts
+settings() {
+    for name in shared_buffers max_wal_size checkpoint_timeout \
+                synchronous_commit wal_compression pg_stat_statements.track; do
+        printf '%s %s, ' "$name" "$(psql_q "SHOW $name")"
+    done | sed 's/, $//'
+}
+echo "PostgreSQL: $(settings)"
 echo "== reads ($ROWS transactions, wrk -t$THREADS -c$CONNS -d${SECS}s, $(nproc) cores, cache off)"
 echo "   rollups: MarketPulseDBSlots $DB_SLOTS; stack setting: the stack's DBSlots; direct: one request at a time"
 # deep pages: 100 rows (the most a client may ask for) and the default
