@@ -5,7 +5,7 @@
 
 /* Both forms take ($1 segment, $2 country, $3 cursor key, $4 cursor id,
  * $5 rows, $6 offset) and give customer columns, sort_key, total.  The
- * rollup form walks the index of its sort, in the tables WALK names; the
+ * rollup form walks the index of its sort (WALK, below); the
  * direct form aggregates `transactions` (MarketPulseRollups Off,
  * benchmarks). */
 #define CUSTOMERS_DIRECT(WALK, KEY, TIE, KEY_TYPE, KEY_TEXT, DIR, CMP)     \
@@ -35,12 +35,16 @@
 
 /* customer_sales carries each customer's name, segment and country
  * (migration 011), so a sort by one of its own columns reads no other
- * table; the sort by name walks customers' index and joins it.  TIE is
- * the id column of the table whose index the sort walks, so the (key,
- * id) bound of the keyset is an index bound. */
-#define SALES_WALK "customer_sales s"
-#define NAME_WALK \
-    "customers c JOIN customer_sales s ON s.customer_id = c.id"
+ * table; the sort by name walks customers' index and joins it.  WALK
+ * names the walk: WALK##_FROM its tables, WALK##_CARD the table whose
+ * segment and country the filters read (the walked one, so a filtered
+ * walk skips rows before joining them).  TIE is the id column of the
+ * table whose index the sort walks, so the (key, id) bound of the keyset
+ * is an index bound. */
+#define SALES_FROM "customer_sales s"
+#define SALES_CARD "s."
+#define NAME_FROM "customers c JOIN customer_sales s ON s.customer_id = c.id"
+#define NAME_CARD "c."
 #define CUSTOMER_ROLLUP_COLS(KEY_TEXT)                                     \
     "SELECT s.customer_id, s.name, s.segment, s.country, s.orders,"       \
     "       round(s.revenue, 2)::text,"                                    \
@@ -54,9 +58,9 @@
     "       (SELECT coalesce(sum(customers), 0) FROM customer_counts"      \
     "         WHERE ($1::text IS NULL OR segment = $1::text)"              \
     "           AND ($2::text IS NULL OR country = $2::text))"             \
-    "  FROM " WALK                                                         \
-    " WHERE ($1::text IS NULL OR s.segment = $1::text)"                    \
-    "   AND ($2::text IS NULL OR s.country = $2::text)"                    \
+    "  FROM " WALK##_FROM                                                  \
+    " WHERE ($1::text IS NULL OR " WALK##_CARD "segment = $1::text)"       \
+    "   AND ($2::text IS NULL OR " WALK##_CARD "country = $2::text)"       \
     "   AND ($3::text IS NULL"                                             \
     "        OR (" KEY ", " TIE ") " CMP                                   \
     "           ($3::text::" KEY_TYPE ", $4::bigint))"                     \
@@ -72,7 +76,7 @@
 #define CUSTOMERS_KEYSET(WALK, KEY, TIE, KEY_TYPE, KEY_TEXT, DIR, CMP)     \
     CUSTOMER_ROLLUP_COLS(KEY_TEXT)                                         \
     "       (SELECT coalesce(sum(customers), 0) FROM customer_counts)"     \
-    "  FROM " WALK                                                         \
+    "  FROM " WALK##_FROM                                                  \
     " WHERE (" KEY ", " TIE ") " CMP " ($1::text::" KEY_TYPE ", $2::bigint)" \
     " ORDER BY " KEY " " DIR ", " TIE " " DIR                              \
     " LIMIT " MP_SQL_OPAQUE_LIMIT("$3")
@@ -108,16 +112,16 @@
                      KEY_TYPE, KEY_TEXT, 3, MP_PLAN_CACHED)
 /* the direct form aggregates transactions: no walk */
 #define CUSTOMERS_DIRECT_STMT(name, KEY, KEY_TYPE, KEY_TEXT)               \
-    CUSTOMERS_STMT(name, CUSTOMERS_DIRECT, _direct, "", KEY, "id",         \
+    CUSTOMERS_STMT(name, CUSTOMERS_DIRECT, _direct, NONE, KEY, "id",       \
                    KEY_TYPE, KEY_TEXT)
 
-CUSTOMERS_ROLLUP_STMTS(ltv, SALES_WALK, "s.revenue", "s.customer_id",
+CUSTOMERS_ROLLUP_STMTS(ltv, SALES, "s.revenue", "s.customer_id",
                        "numeric", "s.revenue::text");
-CUSTOMERS_ROLLUP_STMTS(orders, SALES_WALK, "s.orders", "s.customer_id",
+CUSTOMERS_ROLLUP_STMTS(orders, SALES, "s.orders", "s.customer_id",
                        "bigint", "s.orders::text");
-CUSTOMERS_ROLLUP_STMTS(last, SALES_WALK, LAST_KEY("s."), "s.customer_id",
+CUSTOMERS_ROLLUP_STMTS(last, SALES, LAST_KEY("s."), "s.customer_id",
                        "timestamptz", LAST_KEY_TEXT("s."));
-CUSTOMERS_ROLLUP_STMTS(name, NAME_WALK, "c.name", "c.id", "text", "c.name");
+CUSTOMERS_ROLLUP_STMTS(name, NAME, "c.name", "c.id", "text", "c.name");
 
 CUSTOMERS_DIRECT_STMT(ltv, "ltv", "numeric", "ltv::text");
 CUSTOMERS_DIRECT_STMT(orders, "orders", "bigint", "orders::text");
