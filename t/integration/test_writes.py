@@ -123,6 +123,57 @@ def test_unknown_ids_are_found_after_the_insert_fails(api, stack, body,
     assert r.status_code == 201, r.text
 
 
+def test_product_created_during_the_insert_is_503_retry(api, stack):
+    """The insert statement's snapshot misses a product that another
+    session commits before the module looks for unknown ids: the item was
+    left out, yet no id is unknown.  Nothing is saved and the answer is a
+    503 asking for a retry, which then succeeds.  A test-only trigger
+    holds the insert on an advisory lock while the product is created."""
+    stack.sql("CREATE FUNCTION test_hold_insert() RETURNS trigger"
+              " LANGUAGE plpgsql AS $$ BEGIN"
+              " PERFORM pg_advisory_lock(424242);"
+              " PERFORM pg_advisory_unlock(424242); RETURN NULL; END $$")
+    stack.sql("CREATE TRIGGER test_hold_insert AFTER INSERT ON transactions"
+              " FOR EACH STATEMENT EXECUTE FUNCTION test_hold_insert()")
+    holder = stack.connect()
+    answer = {}
+    try:
+        with holder.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(424242)")
+        before = count_transactions(stack)
+        body = [item(), item(product_id=9001)]
+        poster = threading.Thread(target=lambda: answer.update(
+            r=post_json(api, "/api/transactions", body)))
+        poster.start()
+        for _ in range(100):
+            waiting = stack.sql("SELECT count(*) FROM pg_locks"
+                                " WHERE locktype = 'advisory'"
+                                "   AND objid = 424242 AND NOT granted")
+            if waiting[0][0]:
+                break
+            threading.Event().wait(0.05)
+        else:
+            raise AssertionError("the insert never reached the trigger")
+        stack.sql("INSERT INTO products (id, sku, name, category,"
+                  " unit_price) VALUES (9001, 'SKU-9001', 'Late Lamp',"
+                  " 'Home', 12.50)")
+        with holder.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(424242)")
+        poster.join(10)
+        r = answer["r"]
+        assert r.status_code == 503, r.text
+        assert r.json()["error"]["message"].startswith(
+            "A product of the request was created while it was being written")
+        assert count_transactions(stack) == before
+    finally:
+        holder.close()
+        stack.sql("DROP TRIGGER test_hold_insert ON transactions")
+        stack.sql("DROP FUNCTION test_hold_insert()")
+    r = post_json(api, "/api/transactions", body)
+    assert r.status_code == 201, r.text
+    assert count_transactions(stack) == before + 2
+
+
 def test_single_object_fields_have_no_prefix(api):
     r = post_json(api, "/api/transactions", {"customer_id": 1})
     assert r.status_code == 422
