@@ -5,9 +5,8 @@
 
 /* Both forms take ($1 segment, $2 country, $3 cursor key, $4 cursor id,
  * $5 rows, $6 offset) and give customer columns, sort_key, total.  The
- * rollup form walks the index of its sort (WALK, below); the
- * direct form aggregates `transactions` (MarketPulseRollups Off,
- * benchmarks). */
+ * rollup form walks the index of its sort; the direct form aggregates
+ * `transactions` (MarketPulseRollups Off, benchmarks). */
 #define CUSTOMERS_DIRECT(WALK, KEY, TIE, KEY_TYPE, KEY_TEXT, DIR, CMP)     \
     "WITH sales AS ("                                                      \
     "  SELECT customer_id, count(*) AS orders, sum(amount) AS ltv,"        \
@@ -34,17 +33,16 @@
     "  LIMIT $5::bigint OFFSET $6::bigint"
 
 /* customer_sales carries each customer's name, segment and country
- * (migration 011), so a sort by one of its own columns reads no other
- * table; the sort by name walks customers' index and joins it.  WALK
- * names the walk: WALK##_FROM its tables, WALK##_CARD the table whose
- * segment and country the filters read (the walked one, so a filtered
- * walk skips rows before joining them).  TIE is the id column of the
- * table whose index the sort walks, so the (key, id) bound of the keyset
- * is an index bound. */
+ * (migration 011), so a cursor page sorted by one of its own columns
+ * reads no other table; the sort by name walks customers' index and
+ * joins customer_sales.  WALK names the walk of a cursor page: WALK##_FROM
+ * is its tables.  A filtered or offset page joins both tables and filters
+ * on customers, so PostgreSQL may start from customers' segment or
+ * country index when a filter matches few customers.  TIE is the id
+ * column of the table whose index the sort walks, so the (key, id) bound
+ * of the keyset is an index bound. */
 #define SALES_FROM "customer_sales s"
-#define SALES_CARD "s."
 #define NAME_FROM "customers c JOIN customer_sales s ON s.customer_id = c.id"
-#define NAME_CARD "c."
 #define CUSTOMER_ROLLUP_COLS(KEY_TEXT)                                     \
     "SELECT s.customer_id, s.name, s.segment, s.country, s.orders,"       \
     "       round(s.revenue, 2)::text,"                                    \
@@ -58,9 +56,9 @@
     "       (SELECT coalesce(sum(customers), 0) FROM customer_counts"      \
     "         WHERE ($1::text IS NULL OR segment = $1::text)"              \
     "           AND ($2::text IS NULL OR country = $2::text))"             \
-    "  FROM " WALK##_FROM                                                  \
-    " WHERE ($1::text IS NULL OR " WALK##_CARD "segment = $1::text)"       \
-    "   AND ($2::text IS NULL OR " WALK##_CARD "country = $2::text)"       \
+    "  FROM customer_sales s JOIN customers c ON c.id = s.customer_id"     \
+    " WHERE ($1::text IS NULL OR c.segment = $1::text)"                    \
+    "   AND ($2::text IS NULL OR c.country = $2::text)"                    \
     "   AND ($3::text IS NULL"                                             \
     "        OR (" KEY ", " TIE ") " CMP                                   \
     "           ($3::text::" KEY_TYPE ", $4::bigint))"                     \
