@@ -112,7 +112,8 @@ static int insert_items(mp_req_t *req, const mp_txn_input_t *in,
     json_t *data;
 
     free(items);
-    st = mp_db_exec(r, &mp_q_transactions_insert, &arg, &rows);
+    st = mp_db_exec(r, in->batch ? &mp_q_transactions_insert_ids
+                                 : &mp_q_transactions_insert, &arg, &rows);
     if (st != MP_DB_OK || rows->nrows != (int)in->count) {
         mp_db_rollback(r);
         return respond_insert_failure(req, arg, in->batch, st), 0;

@@ -121,6 +121,7 @@ extern const mp_stmt_t mp_q_transactions_feed;
 extern const mp_stmt_t mp_q_transactions_export;
 extern const mp_stmt_t mp_q_transaction_by_id;
 extern const mp_stmt_t mp_q_transactions_insert;
+extern const mp_stmt_t mp_q_transactions_insert_ids;
 extern const mp_stmt_t mp_q_transactions_missing;
 extern const mp_stmt_t mp_q_transaction_set_status;
 
