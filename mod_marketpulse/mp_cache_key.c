@@ -8,6 +8,7 @@
 #include "apr_strings.h"
 
 #include "mp_cache_key.h"
+#include "mp_hex.h"
 
 typedef struct {
     const char *name, *value;
@@ -66,30 +67,20 @@ const char *mp_cache_key_hash(apr_pool_t *p, const char *text)
 {
     unsigned char digest[APR_SHA1_DIGESTSIZE];
     apr_sha1_ctx_t ctx;
-    char *hex = apr_palloc(p, APR_SHA1_DIGESTSIZE * 2 + 1);
 
     apr_sha1_init(&ctx);
     apr_sha1_update(&ctx, text, (unsigned int)strlen(text));
     apr_sha1_final(digest, &ctx);
-    for (int i = 0; i < APR_SHA1_DIGESTSIZE; i++) {
-        apr_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-    }
-    return hex;
+    return mp_hex(p, digest, sizeof(digest));
 }
 
 const char *mp_etag_of(apr_pool_t *p, const char *body, apr_size_t len)
 {
     unsigned char digest[APR_MD5_DIGESTSIZE];
-    char *tag = apr_palloc(p, APR_MD5_DIGESTSIZE * 2 + 3);
 
     apr_md5(digest, body, len);
-    tag[0] = '"';
-    for (int i = 0; i < APR_MD5_DIGESTSIZE; i++) {
-        apr_snprintf(tag + 1 + 2 * i, 3, "%02x", digest[i]);
-    }
-    tag[APR_MD5_DIGESTSIZE * 2 + 1] = '"';
-    tag[APR_MD5_DIGESTSIZE * 2 + 2] = '\0';
-    return tag;
+    return apr_pstrcat(p, "\"", mp_hex(p, digest, sizeof(digest)), "\"",
+                       NULL);
 }
 
 /* Compares one listed tag (without W/) with etag, ignoring "-gzip". */

@@ -6,6 +6,7 @@
 #include "apr_strings.h"
 
 #include "idempotency.h"
+#include "mp_hex.h"
 
 #define MAX_KEY_LEN 255
 
@@ -38,7 +39,6 @@ const char *mp_idem_hash(request_rec *r, const char *path, const char *body,
 {
     apr_sha1_ctx_t ctx;
     unsigned char digest[APR_SHA1_DIGESTSIZE];
-    char *hex = apr_palloc(r->pool, 2 * APR_SHA1_DIGESTSIZE + 1);
 
     apr_sha1_init(&ctx);
     apr_sha1_update(&ctx, r->method, (unsigned int)strlen(r->method));
@@ -48,10 +48,7 @@ const char *mp_idem_hash(request_rec *r, const char *path, const char *body,
     apr_sha1_update_binary(&ctx, (const unsigned char *)body,
                            (unsigned int)len);
     apr_sha1_final(digest, &ctx);
-    for (int i = 0; i < APR_SHA1_DIGESTSIZE; i++) {
-        apr_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-    }
-    return hex;
+    return mp_hex(r->pool, digest, sizeof(digest));
 }
 
 static int replay(request_rec *r, const mp_rows_t *first)
