@@ -2,13 +2,18 @@
  * PostgreSQL through mod_dbd.  This file is glue: the module record, the
  * hooks and the directive table; the logic lives in the mp_*.c files. */
 #include "httpd.h"
+#include "ap_provider.h"
 #include "http_config.h"
 #include "http_request.h"
+#include "util_filter.h"
 
 #include "mp_cache.h"
+#include "mp_cache_backend.h"
 #include "mp_config.h"
 #include "mp_db.h"
 #include "mp_handler.h"
+#include "mp_redis.h"
+#include "mp_stats.h"
 
 static int mp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                          apr_pool_t *ptemp)
@@ -22,15 +27,19 @@ static int mp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 static int mp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
-    int rv = mp_db_post_config(pconf, s);
+    int rv = mp_stats_post_config(pconf, s);
 
     (void)plog;
+    if (rv == OK) {
+        rv = mp_db_post_config(pconf, s);
+    }
     return rv != OK ? rv : mp_cache_post_config(pconf, ptemp, s);
 }
 
 static void mp_child_init(apr_pool_t *p, server_rec *s)
 {
     mp_db_child_init(p, s);
+    mp_redis_child_init(p, s);
     mp_cache_child_init(p, s);
 }
 
@@ -38,7 +47,12 @@ static void mp_register_hooks(apr_pool_t *p)
 {
     static const char *const after_dbd[] = {"mod_dbd.c", NULL};
 
-    (void)p;
+    ap_register_provider(p, MP_CACHE_PROVIDER_GROUP, "redis",
+                         MP_CACHE_PROVIDER_VERSION, &mp_cache_redis);
+    ap_register_provider(p, MP_CACHE_PROVIDER_GROUP, "shm",
+                         MP_CACHE_PROVIDER_VERSION, &mp_cache_shm);
+    ap_register_output_filter(MP_CACHE_SAVE_FILTER, mp_cache_save_filter,
+                              NULL, AP_FTYPE_RESOURCE);
     ap_hook_pre_config(mp_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(mp_child_init, after_dbd, NULL, APR_HOOK_MIDDLE);

@@ -1,20 +1,25 @@
 /* Shared-memory cache backend: mod_socache_shmcb, looked up as a provider
  * and made before the fork so every child of this host shares it.  shmcb
  * is not safe for concurrent use, so one global mutex guards each call;
- * the same mutex makes add() and del_if() atomic across children. */
+ * the same mutex makes add() and del_if() atomic across children.  The
+ * generation is a counter in a segment of its own, not an shmcb entry,
+ * which shmcb could evict. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ap_provider.h"
 #include "ap_socache.h"
+#include "apr_atomic.h"
 #include "apr_global_mutex.h"
 #include "apr_hash.h"
+#include "apr_shm.h"
 #include "apr_strings.h"
 #include "http_config.h"
 #include "util_mutex.h"
 
 #include "mp_cache_backend.h"
 #include "mp_config.h"
+#include "mp_ctx.h"
 #include "mp_log.h"
 
 #define MUTEX_TYPE "marketpulse-cache"
@@ -24,8 +29,9 @@ static const ap_socache_provider_t *provider;
 static ap_socache_instance_t *instance;
 static apr_global_mutex_t *lock;
 static server_rec *main_server;
+static volatile apr_uint64_t *generation;
 
-void mp_cache_shm_pre_config(apr_pool_t *pconf)
+static void shm_pre_config(apr_pool_t *pconf)
 {
     ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0);
 }
@@ -36,11 +42,28 @@ static apr_status_t forget(void *unused)
     instance = NULL;               /* destroyed with pconf on restart */
     provider = NULL;
     lock = NULL;
+    generation = NULL;
     return APR_SUCCESS;
 }
 
-int mp_cache_shm_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
-                             server_rec *s)
+/* This host's generation, starting at the clock (microseconds): never a
+ * number used before, nor one a clock-seeded generation elsewhere will
+ * reach by counting. */
+static apr_status_t create_generation(apr_pool_t *pconf)
+{
+    apr_shm_t *shm;
+    apr_status_t rv = apr_shm_create(&shm, sizeof(apr_uint64_t), NULL,
+                                     pconf);
+
+    if (rv == APR_SUCCESS) {
+        generation = apr_shm_baseaddr_get(shm);
+        *generation = (apr_uint64_t)apr_time_now();
+    }
+    return rv;
+}
+
+static int shm_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+                           server_rec *s)
 {
     mp_srv_conf_t *sc = ap_get_module_config(s->module_config,
                                              &marketpulse_module);
@@ -73,6 +96,9 @@ int mp_cache_shm_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
         rv = ap_global_mutex_create(&lock, NULL, MUTEX_TYPE, NULL, s, pconf,
                                     0);
     }
+    if (rv == APR_SUCCESS) {
+        rv = create_generation(pconf);
+    }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MPLOGNO(01203)
                      "shared-memory cache could not be created");
@@ -82,7 +108,7 @@ int mp_cache_shm_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
     return OK;
 }
 
-void mp_cache_shm_child_init(apr_pool_t *p, server_rec *s)
+static void shm_child_init(apr_pool_t *p, server_rec *s)
 {
     if (lock && apr_global_mutex_child_init(&lock,
                     apr_global_mutex_lockfile(lock), p) != APR_SUCCESS) {
@@ -92,8 +118,9 @@ void mp_cache_shm_child_init(apr_pool_t *p, server_rec *s)
     }
 }
 
-int mp_cache_shm_available(void)
+static int shm_available(server_rec *s)
 {
+    (void)s;
     return instance != NULL;
 }
 
@@ -112,14 +139,12 @@ static const char *shm_id(request_rec *r, const char *key)
 /* One read buffer per request, not one per read. */
 static unsigned char *read_buffer(request_rec *r)
 {
-    void *buf = NULL;
+    mp_ctx_t *ctx = mp_ctx(r);
 
-    apr_pool_userdata_get(&buf, "mp-shm-buf", r->pool);
-    if (buf == NULL) {
-        buf = apr_palloc(r->pool, MAX_VALUE + 1);
-        apr_pool_userdata_setn(buf, "mp-shm-buf", NULL, r->pool);
+    if (ctx->cache_read_buf == NULL) {
+        ctx->cache_read_buf = apr_palloc(r->pool, MAX_VALUE + 1);
     }
-    return buf;
+    return ctx->cache_read_buf;
 }
 
 /* The calls below run with the lock held; they get the shmcb id. */
@@ -179,17 +204,27 @@ static apr_status_t get_all(request_rec *r, int n, const char *const *ids,
     return rv;
 }
 
-static apr_status_t shm_get(request_rec *r, int n, const char *const *keys,
+static apr_status_t get_ids(request_rec *r, int n, const char *const *ids,
                             const char **vals, apr_size_t *lens)
+{
+    WITH_LOCK(get_all(r, n, ids, vals, lens));
+}
+
+/* The generation is this host's counter, whatever gen_key says: one host,
+ * one shared-memory cache. */
+static apr_status_t shm_read(request_rec *r, const char *gen_key, int n,
+                             const char *const *keys, const char **gen,
+                             const char **vals, apr_size_t *lens)
 {
     const char **ids = apr_palloc(r->pool, sizeof(char *) * (size_t)n);
 
+    (void)gen_key;
     for (int i = 0; i < n; i++) {
         ids[i] = shm_id(r, keys[i]);
     }
-    {
-        WITH_LOCK(get_all(r, n, ids, vals, lens));
-    }
+    *gen = apr_psprintf(r->pool, "%" APR_UINT64_T_FMT,
+                        apr_atomic_read64(generation));
+    return get_ids(r, n, ids, vals, lens);
 }
 
 static apr_status_t shm_set(request_rec *r, const char *key, const char *val,
@@ -243,11 +278,26 @@ static apr_status_t shm_del_if(request_rec *r, const char *key,
     WITH_LOCK(del_if_locked(r, id, val));
 }
 
+static apr_status_t shm_bump(request_rec *r, const char *gen_key,
+                             apr_int64_t *gen)
+{
+    (void)r;
+    (void)gen_key;
+    if (generation == NULL) {
+        return APR_ENOTIMPL;
+    }
+    *gen = (apr_int64_t)(apr_atomic_add64(generation, 1) + 1);
+    return APR_SUCCESS;
+}
+
 static void shm_release(request_rec *r)
 {
     (void)r;
 }
 
 const mp_cache_backend_t mp_cache_shm = {
-    "shm", shm_get, shm_set, shm_add, shm_del_if, NULL, shm_release
+    "shm", MP_CACHE_LOCAL,
+    shm_pre_config, shm_post_config, shm_child_init,
+    shm_available, NULL, NULL,
+    shm_read, shm_set, shm_add, shm_del_if, shm_bump, shm_release
 };

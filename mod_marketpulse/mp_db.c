@@ -17,6 +17,7 @@
 #include "unixd.h"
 
 #include "mp_config.h"
+#include "mp_ctx.h"
 #include "mp_db.h"
 #include "mp_gate.h"
 #include "mp_log.h"
@@ -44,7 +45,7 @@ static apr_thread_mutex_t *sessions_lock;
 /* What a request holds: a slot of the gate, then a pooled connection.
  * Both go back in release_conn, as soon as the handler has its rows
  * (mp_db_release) or at the latest when the request pool goes. */
-typedef struct {
+typedef struct mp_db_req {
     request_rec *r;
     mp_gate_t *gate;           /* entered, to leave */
     ap_dbd_t *dbd;             /* from mod_dbd's pool, to give back */
@@ -220,8 +221,7 @@ static apr_status_t release_conn(void *data)
 
 void mp_db_release(request_rec *r)
 {
-    db_request_t *dr = ap_get_module_config(r->request_config,
-                                            &marketpulse_module);
+    db_request_t *dr = mp_ctx(r)->db;
 
     if (dr) {
         release_conn(dr);
@@ -372,8 +372,7 @@ static mp_db_status_t set_up_session(request_rec *r, PGconn *conn)
  * response has gone out to the client). */
 static mp_db_status_t request_conn(request_rec *r, PGconn **conn)
 {
-    db_request_t *dr = ap_get_module_config(r->request_config,
-                                            &marketpulse_module);
+    db_request_t *dr = mp_ctx(r)->db;
     mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
                                              &marketpulse_module);
 
@@ -387,7 +386,7 @@ static mp_db_status_t request_conn(request_rec *r, PGconn **conn)
     if (dr == NULL) {
         dr = apr_pcalloc(r->pool, sizeof(*dr));
         dr->r = r;
-        ap_set_module_config(r->request_config, &marketpulse_module, dr);
+        mp_ctx(r)->db = dr;
     }
     if (dr->gate == NULL) {
         if (mp_gate_enter(sc->gate, apr_time_from_msec(
@@ -496,8 +495,7 @@ mp_db_status_t mp_db_select(request_rec *r, const mp_stmt_t *stmt,
 
 mp_db_status_t mp_db_begin(request_rec *r)
 {
-    db_request_t *dr = ap_get_module_config(r->request_config,
-                                            &marketpulse_module);
+    db_request_t *dr = mp_ctx(r)->db;
 
     if (dr) {
         dr->txn_lost = 0;
@@ -509,8 +507,7 @@ mp_db_status_t mp_db_begin(request_rec *r)
  * back must not run on a fresh connection in autocommit. */
 static int txn_was_lost(request_rec *r, const mp_stmt_t *stmt)
 {
-    db_request_t *dr = ap_get_module_config(r->request_config,
-                                            &marketpulse_module);
+    db_request_t *dr = mp_ctx(r)->db;
 
     if (dr && dr->txn_lost) {
         mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01113), "statement %s after the "
@@ -549,8 +546,7 @@ mp_db_status_t mp_db_commit(request_rec *r)
 
 void mp_db_rollback(request_rec *r)
 {
-    db_request_t *dr = ap_get_module_config(r->request_config,
-                                            &marketpulse_module);
+    db_request_t *dr = mp_ctx(r)->db;
 
     if (dr && dr->conn && PQstatus(dr->conn) == CONNECTION_OK
         && PQtransactionStatus(dr->conn) != PQTRANS_IDLE) {
@@ -632,7 +628,7 @@ mp_db_status_t mp_db_stream(request_rec *r, const mp_stmt_t *stmt,
         mp_db_rollback(r);
         return status;
     }
-    dr = ap_get_module_config(r->request_config, &marketpulse_module);
+    dr = mp_ctx(r)->db;
     if (!PQsendQueryParams(dr->conn, stmt->sql, stmt->nparams, NULL, params,
                            NULL, NULL, 0)) {
         log_failure(r, stmt, NULL, dr->conn);

@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "mp_cache.h"
+#include "mp_ctx.h"
 #include "mp_handler.h"
 #include "mp_log.h"
 
@@ -42,27 +43,28 @@ static const char *api_path(request_rec *r, const mp_dir_conf_t **dc)
     return mp_route_path(r->pool, (*dc)->base, r->uri);
 }
 
-#define NOTE_OURS "mp-api"
-
 /* httpd resets per_dir_config to the server defaults before
  * map_to_storage, so the request is recognized here, after the first
- * location walk, and marked. */
+ * location walk, and its record made. */
 int mp_translate_name(request_rec *r)
 {
     const mp_dir_conf_t *dc;
 
     if (api_path(r, &dc)) {
-        apr_table_setn(r->notes, NOTE_OURS, "1");
+        mp_ctx(r)->ours = 1;
     }
     return DECLINED;
 }
 
 int mp_map_to_storage(request_rec *r)
 {
+    const mp_ctx_t *ctx = ap_get_module_config(r->request_config,
+                                               &marketpulse_module);
+
     /* Our URLs name no files: skip core's directory walk, its stat()s
      * and .htaccess lookups under the DocumentRoot (which the children
      * may not even be able to reach). */
-    return apr_table_get(r->notes, NOTE_OURS) ? OK : DECLINED;
+    return ctx && ctx->ours ? OK : DECLINED;
 }
 
 int mp_handler(request_rec *r)
@@ -72,7 +74,7 @@ int mp_handler(request_rec *r)
     mp_route_match_t m;
     mp_route_result_t res;
     mp_req_t req;
-    int status;
+    mp_cache_hit_t hit;
 
     if (path == NULL) {
         return DECLINED;
@@ -82,6 +84,7 @@ int mp_handler(request_rec *r)
     if (res != MP_ROUTE_FOUND) {
         return answer_unrouted(r, res, &m);
     }
+    mp_ctx(r)->route = m.route;
     /* Reads take no body; a request that sent one still has it drained.
      * The write handlers read theirs. */
     if (strcmp(m.route->method, "GET") == 0
@@ -98,10 +101,10 @@ int mp_handler(request_rec *r)
         return mp_respond_invalid(r, req.params);
     }
     if (mp_cache_lookup(r, dc, (mp_cache_endpoint_t)m.route->cache, path,
-                        req.params) == OK) {
-        return OK;
+                        req.params, &hit)) {
+        return mp_respond_body(r, hit.not_modified ? HTTP_NOT_MODIFIED
+                                                   : HTTP_OK,
+                               hit.body, hit.len);
     }
-    status = m.route->fn(&req);
-    mp_cache_release_lock(r);
-    return status;
+    return m.route->fn(&req);
 }

@@ -7,12 +7,12 @@
 #include "apr_strings.h"
 #include "http_protocol.h"
 
-#include "mp_cache.h"
+#include "mp_ctx.h"
 #include "mp_envelope.h"
+#include "mp_hex.h"
 #include "mp_log.h"
 #include "mp_response.h"
 
-#define NOTE_REQUEST_ID "mp_request_id"
 #define MAX_CLIENT_ID_LEN 128
 
 /* A client's id is echoed in headers and logs, so only a short token of
@@ -35,37 +35,31 @@ static int client_id_sane(const char *id)
 static const char *new_request_id(request_rec *r)
 {
     const char *unique = apr_table_get(r->subprocess_env, "UNIQUE_ID");
-    unsigned char raw[16];
-    char *hex;
+    const char *random;
 
     if (unique && client_id_sane(unique)) {
         return unique;
     }
-    hex = apr_palloc(r->pool, sizeof(raw) * 2 + 1);
-    if (apr_generate_random_bytes(raw, sizeof(raw)) != APR_SUCCESS) {
-        return apr_psprintf(r->pool, "%" APR_TIME_T_FMT "-%lx",
-                            r->request_time, (unsigned long)r->connection->id);
-    }
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        apr_snprintf(hex + 2 * i, 3, "%02x", raw[i]);
-    }
-    return hex;
+    random = mp_hex_random(r->pool, 16);
+    return random ? random : apr_psprintf(r->pool, "%" APR_TIME_T_FMT "-%lx",
+                                          r->request_time,
+                                          (unsigned long)r->connection->id);
 }
 
 const char *mp_request_id(request_rec *r)
 {
-    const char *id = apr_table_get(r->notes, NOTE_REQUEST_ID);
+    mp_ctx_t *ctx = mp_ctx(r);
     const char *client;
 
-    if (id) {
-        return id;
+    if (ctx->request_id) {
+        return ctx->request_id;
     }
     client = apr_table_get(r->headers_in, "X-Request-ID");
-    id = client && client_id_sane(client) ? client : new_request_id(r);
-    apr_table_setn(r->notes, NOTE_REQUEST_ID, id);
+    ctx->request_id = client && client_id_sane(client) ? client
+                                                       : new_request_id(r);
     /* ErrorLogFormat can show it as %{MP_REQUEST_ID}e */
-    apr_table_setn(r->subprocess_env, "MP_REQUEST_ID", id);
-    return id;
+    apr_table_setn(r->subprocess_env, "MP_REQUEST_ID", ctx->request_id);
+    return ctx->request_id;
 }
 
 void mp_response_begin(request_rec *r)
@@ -84,19 +78,6 @@ static const char *now_rfc3339(apr_pool_t *p)
                         t.tm_min, t.tm_sec, t.tm_usec / 1000);
 }
 
-/* Stores a 200 in the cache, which may find the client already has it. */
-static int respond_text(request_rec *r, int status, const char *text)
-{
-    mp_db_release(r);
-    r->status = status;
-    ap_set_content_type(r, "application/json");
-    if (status == HTTP_OK && mp_cache_store(r, text, strlen(text))) {
-        r->status = HTTP_NOT_MODIFIED;     /* the client has these bytes */
-        return OK;
-    }
-    return mp_respond_body(r, status, text, strlen(text));
-}
-
 int mp_respond_json(request_rec *r, int status, json_t *body)
 {
     char *text;
@@ -110,7 +91,7 @@ int mp_respond_json(request_rec *r, int status, json_t *body)
     if (text == NULL) {
         return mp_respond_internal(r, "answer body could not be serialized");
     }
-    respond_text(r, status, text);
+    mp_respond_body(r, status, text, strlen(text));
     free(text);
     return OK;
 }
@@ -120,7 +101,7 @@ int mp_respond_document(request_rec *r, const char *text)
     if (text == NULL || *text != '{') {
         return mp_respond_internal(r, "the database built no document");
     }
-    return respond_text(r, HTTP_OK, text);
+    return mp_respond_body(r, HTTP_OK, text, strlen(text));
 }
 
 int mp_respond_body(request_rec *r, int status, const char *text,
@@ -129,6 +110,9 @@ int mp_respond_body(request_rec *r, int status, const char *text,
     mp_db_release(r);          /* a slow client must not hold it */
     r->status = status;
     ap_set_content_type(r, "application/json");
+    if (status == HTTP_NOT_MODIFIED) {
+        return OK;             /* the client has these bytes */
+    }
     ap_set_content_length(r, (apr_off_t)len);
     ap_rwrite(text, (int)len, r);
     return OK;

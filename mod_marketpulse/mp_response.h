@@ -17,12 +17,14 @@ void mp_response_begin(request_rec *r);
 /* Each sends the whole answer and returns OK for the handler to return.
  * The json_t arguments are stolen. */
 int mp_respond_json(request_rec *r, int status, json_t *body);
-/* A JSON body already serialized (an answer replayed for a retry). */
+/* A JSON body already serialized: a cached answer (with status 304 no
+ * body is sent), an answer replayed for a retry.  Every answer goes out
+ * through here. */
 int mp_respond_body(request_rec *r, int status, const char *text,
                     apr_size_t len);
 int mp_respond_data(request_rec *r, json_t *data, json_t *pagination);
 /* A 200 whose whole envelope PostgreSQL built (json_build_object): sent
- * and cached like mp_respond_json's, without a trip through jansson. */
+ * like mp_respond_json's, without a trip through jansson. */
 int mp_respond_document(request_rec *r, const char *text);
 int mp_respond_error(request_rec *r, int status, const char *message,
                      const apr_array_header_t *details);

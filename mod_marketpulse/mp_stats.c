@@ -1,12 +1,11 @@
 /* Shared counters: an anonymous shm segment inherited by the children. */
 #include "apr_atomic.h"
 #include "apr_shm.h"
-#include "apr_time.h"
 
+#include "mp_log.h"
 #include "mp_stats.h"
 
 static volatile apr_uint64_t *counters;
-static apr_uint64_t local[MP_STAT_COUNT];   /* when shm is not available */
 
 static apr_status_t forget(void *unused)
 {
@@ -15,9 +14,11 @@ static apr_status_t forget(void *unused)
     return APR_SUCCESS;
 }
 
-/* Called from post_config, which runs again on every restart with a
- * fresh pconf: each run makes its own segment (figures restart at 0). */
-apr_status_t mp_stats_create(apr_pool_t *pconf)
+/* post_config runs again on every restart with a fresh pconf: each run
+ * makes its own segment (figures restart at 0).  Per-process figures
+ * would jump between requests, so without the segment httpd does not
+ * start. */
+int mp_stats_post_config(apr_pool_t *pconf, server_rec *s)
 {
     apr_shm_t *shm;
     apr_status_t rv;
@@ -26,18 +27,15 @@ apr_status_t mp_stats_create(apr_pool_t *pconf)
     rv = apr_shm_create(&shm, sizeof(apr_uint64_t) * MP_STAT_COUNT, NULL,
                         pconf);
     if (rv != APR_SUCCESS) {
-        counters = local;
-        return rv;
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MPLOGNO(01002)
+                     "cannot create the shared memory of the figures");
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     counters = apr_shm_baseaddr_get(shm);
     for (int i = 0; i < MP_STAT_COUNT; i++) {
         counters[i] = 0;
     }
-    /* generations start at the clock (microseconds): never a number used
-     * before, nor one the Redis generation (also clock-seeded) will reach
-     * by counting */
-    counters[MP_STAT_SHM_GENERATION] = (apr_uint64_t)apr_time_now();
-    return APR_SUCCESS;
+    return OK;
 }
 
 void mp_stat_add(mp_stat_t which, apr_uint64_t n)

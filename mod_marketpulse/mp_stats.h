@@ -4,7 +4,7 @@
 #ifndef MP_STATS_H
 #define MP_STATS_H
 
-#include "apr_pools.h"
+#include "httpd.h"
 
 typedef enum {
     MP_STAT_CACHE_HITS,
@@ -15,14 +15,12 @@ typedef enum {
     MP_STAT_CACHE_LOCK_WAITS,      /* misses that waited for another's fill */
     MP_STAT_CACHE_INVALIDATIONS,
     MP_STAT_REDIS_UP,              /* gauge: 1 when the last Redis call worked */
-    MP_STAT_REDIS_OWED,            /* invalidations that missed Redis */
-    MP_STAT_REDIS_PAID,            /* of those, covered by a later bump */
-    MP_STAT_REDIS_LAST_GEN,        /* the Redis generation last seen */
-    MP_STAT_SHM_GENERATION,        /* this host's shared-memory generation */
     MP_STAT_COUNT
 } mp_stat_t;
 
-apr_status_t mp_stats_create(apr_pool_t *pconf);
+/* Made in post_config, before the fork; OK, or an HTTP status that
+ * stops start-up (logged). */
+int mp_stats_post_config(apr_pool_t *pconf, server_rec *s);
 void mp_stat_add(mp_stat_t which, apr_uint64_t n);
 void mp_stat_set(mp_stat_t which, apr_uint64_t value);
 apr_uint64_t mp_stat_get(mp_stat_t which);

@@ -1,6 +1,7 @@
 /* Liveness and readiness probes. */
 #include "api.h"
 #include "mp_cache.h"
+#include "mp_redis.h"
 
 int mp_api_health(mp_req_t *req)
 {
@@ -23,7 +24,11 @@ static const char *db_state(mp_db_status_t st)
 
 int mp_api_health_cache(mp_req_t *req)
 {
-    return mp_respond_data(req->r, mp_cache_health(req->r), NULL);
+    json_t *figures = mp_cache_health(req->r);
+
+    json_object_set_new(figures, "redis",
+                        json_string(mp_redis_state(req->r->server)));
+    return mp_respond_data(req->r, figures, NULL);
 }
 
 int mp_api_ready(mp_req_t *req)

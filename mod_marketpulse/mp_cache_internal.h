@@ -1,0 +1,45 @@
+/* What the cache policy's files share: mp_cache.c looks answers up and
+ * invalidates; mp_cache_save.c stores answers on their way out;
+ * mp_cache_backends.c knows which backends there are. */
+#ifndef MP_CACHE_INTERNAL_H
+#define MP_CACHE_INTERNAL_H
+
+#include "httpd.h"
+
+#include "mp_cache_backend.h"
+
+/* A request's cache state (mp_ctx_t.cache). */
+struct mp_cache_req {
+    const mp_cache_backend_t *be;      /* where this request works now */
+    const mp_cache_backend_t *gen_be;  /* where `generation` was read */
+    const char *generation;            /* NULL: do not store */
+    const char *gen_key;
+    const char *key;
+    const char *lock_key;
+    const char *token;                 /* our fill lock's value */
+    const mp_cache_backend_t *lock_be; /* where we hold it, or NULL */
+    int ttl;
+    apr_bucket_brigade *held;          /* mp_cache_save: the answer so far */
+};
+
+/* mp_cache_backends.c: the backend of that scope serving s, or NULL; and
+ * the backends' post_config, in turn. */
+const mp_cache_backend_t *mp_cache_backend(server_rec *s,
+                                           mp_cache_scope_t scope);
+int mp_cache_backends_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                  server_rec *s);
+
+/* After a failed backend call: counts and logs it and moves the request
+ * to the local backend.  1 when the call should be made again there. */
+int mp_cache_failover(request_rec *r, struct mp_cache_req *cr,
+                      apr_status_t rv);
+
+/* Sets ETag, X-Cache and Cache-Control. */
+void mp_cache_headers(request_rec *r, const struct mp_cache_req *cr,
+                      const char *etag, const char *state);
+
+/* Frees this request's fill lock, if it holds one, so requests waiting
+ * for it stop waiting. */
+void mp_cache_release_lock(request_rec *r, struct mp_cache_req *cr);
+
+#endif

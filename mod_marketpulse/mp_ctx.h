@@ -1,0 +1,35 @@
+/* The one record of a request that every hook of this module shares,
+ * kept in the module's request_config slot (where mod_dbd keeps its
+ * own).  It is made at the first hook that sees the request (the
+ * translate_name hook, for requests under the API) or on first use, and
+ * lives in r->pool.  Each concern owns its field and its type; nothing
+ * else in the module keeps per-request state in pool userdata or notes. */
+#ifndef MP_CTX_H
+#define MP_CTX_H
+
+#include "httpd.h"
+
+#include "mp_router.h"
+
+struct mp_db_req;
+struct mp_cache_req;
+struct mp_redis_checkout;
+
+typedef struct {
+    request_rec *r;
+    int ours;                          /* under a MarketPulse <Location> */
+    const char *request_id;            /* fixed once (mp_request_id) */
+    const mp_route_t *route;           /* once routed (metrics label) */
+    struct mp_db_req *db;              /* mp_db: gate slot, connection */
+    struct mp_cache_req *cache;        /* mp_cache: keys, generation, lock */
+    struct mp_redis_checkout *redis;   /* mp_redis: the checked-out context */
+    unsigned char *cache_read_buf;     /* mp_cache_shm: one buffer a request */
+    /* the access and metrics work fills these: */
+    const char *key_id;                /* the API key's id, or NULL */
+    const char *tier;                  /* its rate-limit tier, or NULL */
+} mp_ctx_t;
+
+/* This request's record, made on first call. */
+mp_ctx_t *mp_ctx(request_rec *r);
+
+#endif

@@ -1,0 +1,359 @@
+/* Redis through hiredis: context pools, timeouts, the breaker.
+ *
+ * Each child keeps a pool (apr_reslist) of contexts per server; a request
+ * checks one out on its first command and gives it back in
+ * mp_redis_release or a cleanup of the request pool, so no context is
+ * used by two threads at once and none is opened per request.  A context
+ * whose call failed may hold half a reply: it is closed, and every
+ * context made before the last failure is closed when next checked out,
+ * so a Redis restart costs one failed call, not one per pooled context.
+ *
+ * The breaker: BREAKER_FAILURES failures in a row make the child keep
+ * away from Redis for BREAKER_OPEN; then one request probes it. */
+#include <stdlib.h>
+#include <sys/time.h>
+
+#include "httpd.h"
+#include "apr_atomic.h"
+#include "apr_reslist.h"
+#include "apr_thread_mutex.h"
+#include "http_config.h"
+#include "ap_mpm.h"
+
+#include "mp_config.h"
+#include "mp_ctx.h"
+#include "mp_log.h"
+#include "mp_redis.h"
+#include "mp_stats.h"
+
+#define BREAKER_FAILURES 3
+#define BREAKER_OPEN apr_time_from_sec(2)
+#define IDLE_TTL apr_time_from_sec(60)
+
+/* One per server and child: sc->redis. */
+typedef struct {
+    const mp_srv_conf_t *sc;
+    apr_reslist_t *contexts;
+    apr_thread_mutex_t *breaker_lock;
+    volatile apr_uint32_t failures;      /* in a row */
+    volatile apr_uint64_t open_until;    /* apr_time_t; 0: closed */
+    volatile apr_uint32_t failure_epoch; /* bumped by every failed call */
+} redis_t;
+
+/* A pooled context and the failure epoch it was made in. */
+typedef struct {
+    redisContext *c;
+    apr_uint32_t epoch;
+} conn_t;
+
+struct mp_redis_checkout {
+    redis_t *rd;
+    conn_t *conn;
+};
+
+static struct timeval timeout_tv(const mp_srv_conf_t *sc)
+{
+    int ms = mp_conf_redis_timeout_ms(sc);
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+    return tv;
+}
+
+/* AUTH and SELECT on a new context; 1 when both (if asked) worked. */
+static int log_in(redisContext *c, const mp_srv_conf_t *sc)
+{
+    redisReply *reply;
+    int ok = 1;
+
+    if (sc->redis_password) {
+        reply = redisCommand(c, "AUTH %s", sc->redis_password);
+        ok = reply && reply->type != REDIS_REPLY_ERROR;
+        if (reply) freeReplyObject(reply);
+    }
+    if (ok && sc->redis_db) {
+        reply = redisCommand(c, "SELECT %d", sc->redis_db);
+        ok = reply && reply->type != REDIS_REPLY_ERROR;
+        if (reply) freeReplyObject(reply);
+    }
+    return ok;
+}
+
+static apr_status_t connect_ctx(void **res, void *params, apr_pool_t *p)
+{
+    redis_t *rd = params;
+    const mp_srv_conf_t *sc = rd->sc;
+    apr_uint32_t epoch = apr_atomic_read32(&rd->failure_epoch);
+    redisContext *c = sc->redis_port == 0
+        ? redisConnectUnixWithTimeout(sc->redis_host, timeout_tv(sc))
+        : redisConnectWithTimeout(sc->redis_host, sc->redis_port,
+                                  timeout_tv(sc));
+    conn_t *conn;
+
+    (void)p;
+    if (c == NULL || c->err
+        || redisSetTimeout(c, timeout_tv(sc)) != REDIS_OK) {
+        if (c) redisFree(c);
+        return APR_ECONNREFUSED;
+    }
+    if (!log_in(c, sc)) {
+        redisFree(c);
+        return APR_EACCES;
+    }
+    /* plain malloc: the reslist frees it in close_ctx, at any time */
+    conn = malloc(sizeof(*conn));
+    if (conn == NULL) {
+        redisFree(c);
+        return APR_ENOMEM;
+    }
+    conn->c = c;
+    conn->epoch = epoch;
+    *res = conn;
+    return APR_SUCCESS;
+}
+
+static apr_status_t close_ctx(void *res, void *params, apr_pool_t *p)
+{
+    conn_t *conn = res;
+
+    (void)params;
+    (void)p;
+    redisFree(conn->c);
+    free(conn);
+    return APR_SUCCESS;
+}
+
+static redis_t *server_redis(server_rec *s)
+{
+    mp_srv_conf_t *sc = ap_get_module_config(s->module_config,
+                                             &marketpulse_module);
+    return sc->redis;
+}
+
+int mp_redis_configured(server_rec *s)
+{
+    return server_redis(s) != NULL;
+}
+
+static void create_pool(apr_pool_t *p, server_rec *s, int threads)
+{
+    mp_srv_conf_t *sc = ap_get_module_config(s->module_config,
+                                             &marketpulse_module);
+    redis_t *rd = apr_pcalloc(p, sizeof(*rd));
+    apr_status_t rv;
+
+    rd->sc = sc;
+    rv = apr_thread_mutex_create(&rd->breaker_lock,
+                                 APR_THREAD_MUTEX_DEFAULT, p);
+    /* min 0: a child starts without Redis and connects on demand */
+    if (rv == APR_SUCCESS) {
+        rv = apr_reslist_create(&rd->contexts, 0, threads, threads, IDLE_TTL,
+                                connect_ctx, close_ctx, rd, p);
+    }
+    if (rv != APR_SUCCESS) {
+        /* this child then caches in shared memory only; the log says why */
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, MPLOGNO(01211)
+                     "cannot create the Redis connection pool: this child "
+                     "does without Redis");
+        return;
+    }
+    apr_reslist_timeout_set(rd->contexts, apr_time_from_msec(
+                                mp_conf_redis_timeout_ms(sc)));
+    sc->redis = rd;
+}
+
+void mp_redis_child_init(apr_pool_t *p, server_rec *s)
+{
+    int threads = 1;
+
+    ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
+    if (threads < 1) threads = 1;
+    for (; s; s = s->next) {
+        mp_srv_conf_t *sc = ap_get_module_config(s->module_config,
+                                                 &marketpulse_module);
+
+        if (sc->redis_host != NULL && *sc->redis_host != '\0') {
+            create_pool(p, s, threads);   /* else none, or "off" */
+        }
+    }
+}
+
+int mp_redis_admit(request_rec *r)
+{
+    redis_t *rd = server_redis(r->server);
+    apr_uint64_t until;
+    apr_time_t now;
+
+    if (rd == NULL) {
+        return 0;
+    }
+    until = apr_atomic_read64(&rd->open_until);
+    if (until == 0) {
+        return 1;
+    }
+    now = apr_time_now();
+    if ((apr_time_t)until > now) {
+        return 0;
+    }
+    /* the open period is over: whoever moves the deadline on probes */
+    return apr_atomic_cas64(&rd->open_until,
+                            (apr_uint64_t)(now + BREAKER_OPEN), until)
+           == until;
+}
+
+const char *mp_redis_state(server_rec *s)
+{
+    redis_t *rd = server_redis(s);
+    apr_uint64_t until;
+
+    if (rd == NULL) {
+        return "not_configured";
+    }
+    until = apr_atomic_read64(&rd->open_until);
+    if (until != 0 && (apr_time_t)until > apr_time_now()) {
+        return "down";
+    }
+    return mp_stat_get(MP_STAT_REDIS_UP) == 1 ? "up" : "unknown";
+}
+
+static void breaker_failure(redis_t *rd)
+{
+    apr_thread_mutex_lock(rd->breaker_lock);
+    if (apr_atomic_inc32(&rd->failures) + 1 >= BREAKER_FAILURES
+        || apr_atomic_read64(&rd->open_until) != 0) {
+        apr_atomic_set64(&rd->open_until,
+                         (apr_uint64_t)(apr_time_now() + BREAKER_OPEN));
+        apr_atomic_set32(&rd->failures, 0);
+    }
+    apr_thread_mutex_unlock(rd->breaker_lock);
+    mp_stat_set(MP_STAT_REDIS_UP, 0);
+}
+
+static void breaker_success(redis_t *rd)
+{
+    /* the common case, nothing failed lately, writes nothing shared */
+    if (apr_atomic_read32(&rd->failures) != 0
+        || apr_atomic_read64(&rd->open_until) != 0) {
+        apr_thread_mutex_lock(rd->breaker_lock);
+        apr_atomic_set32(&rd->failures, 0);
+        apr_atomic_set64(&rd->open_until, 0);
+        apr_thread_mutex_unlock(rd->breaker_lock);
+    }
+    if (mp_stat_get(MP_STAT_REDIS_UP) != 1) {
+        mp_stat_set(MP_STAT_REDIS_UP, 1);
+    }
+}
+
+static apr_status_t give_back(void *data)
+{
+    struct mp_redis_checkout *co = data;
+
+    if (co->conn) {
+        apr_reslist_release(co->rd->contexts, co->conn);
+        co->conn = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+void mp_redis_release(request_rec *r)
+{
+    struct mp_redis_checkout *co = mp_ctx(r)->redis;
+
+    if (co) {
+        give_back(co);
+    }
+}
+
+/* This request's context, checked out on first use. */
+static apr_status_t checkout(request_rec *r, redis_t *rd, conn_t **out)
+{
+    mp_ctx_t *ctx = mp_ctx(r);
+    void *res;
+    apr_status_t rv;
+
+    if (ctx->redis && ctx->redis->conn) {
+        *out = ctx->redis->conn;
+        return APR_SUCCESS;
+    }
+    for (;;) {
+        rv = apr_reslist_acquire(rd->contexts, &res);
+        if (rv == APR_EAGAIN || rv == APR_TIMEUP) {
+            return MP_REDIS_BUSY;
+        }
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        if (((conn_t *)res)->epoch == apr_atomic_read32(&rd->failure_epoch)) {
+            break;
+        }
+        apr_reslist_invalidate(rd->contexts, res);  /* older than a failure */
+    }
+    if (ctx->redis == NULL) {
+        ctx->redis = apr_pcalloc(r->pool, sizeof(*ctx->redis));
+        ctx->redis->rd = rd;
+        apr_pool_cleanup_register(r->pool, ctx->redis, give_back,
+                                  apr_pool_cleanup_null);
+    }
+    ctx->redis->conn = res;
+    *out = res;
+    return APR_SUCCESS;
+}
+
+/* Closes this request's context: its call failed. */
+static void discard(request_rec *r, redis_t *rd)
+{
+    struct mp_redis_checkout *co = mp_ctx(r)->redis;
+
+    apr_atomic_inc32(&rd->failure_epoch);
+    if (co && co->conn) {
+        apr_reslist_invalidate(rd->contexts, co->conn);
+        co->conn = NULL;
+    }
+}
+
+static apr_status_t call(request_rec *r, redis_t *rd, int argc,
+                         const char **argv, const size_t *lens,
+                         redisReply **reply)
+{
+    conn_t *conn;
+    apr_status_t rv = checkout(r, rd, &conn);
+
+    *reply = NULL;
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *reply = redisCommandArgv(conn->c, argc, argv, lens);
+    if (*reply == NULL || conn->c->err) {
+        if (*reply) freeReplyObject(*reply);
+        *reply = NULL;
+        discard(r, rd);
+        return APR_EGENERAL;
+    }
+    if ((*reply)->type == REDIS_REPLY_ERROR) {
+        mp_rlog(APLOG_WARNING, 0, r, MPLOGNO(01212), "Redis: %s",
+                (*reply)->str);
+        freeReplyObject(*reply);
+        *reply = NULL;
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t mp_redis_command(request_rec *r, int argc, const char **argv,
+                              const size_t *lens, redisReply **reply)
+{
+    redis_t *rd = server_redis(r->server);
+    apr_status_t rv;
+
+    if (rd == NULL) {
+        *reply = NULL;
+        return APR_ENOTIMPL;
+    }
+    rv = call(r, rd, argc, argv, lens, reply);
+    if (rv == APR_SUCCESS) {
+        breaker_success(rd);
+    }
+    else if (rv != MP_REDIS_BUSY) {
+        breaker_failure(rd);
+    }
+    return rv;
+}

@@ -1,0 +1,42 @@
+/* The module's one Redis client (hiredis): per child and per server, a
+ * pool of connected contexts, the MarketPulseRedisTimeout on connect and
+ * on every command, and a circuit breaker.  The cache uses it, and so
+ * will the rate limiter: one set of connections, one timeout, one view
+ * of whether Redis is up. */
+#ifndef MP_REDIS_H
+#define MP_REDIS_H
+
+#include <hiredis/hiredis.h>
+
+#include "httpd.h"
+
+/* Not a Redis failure: no pooled context was free in time. */
+#define MP_REDIS_BUSY APR_EAGAIN
+
+/* Makes this child's context pools (none are connected yet). */
+void mp_redis_child_init(apr_pool_t *p, server_rec *s);
+
+/* MarketPulseRedis names a server here and this child has its pool. */
+int mp_redis_configured(server_rec *s);
+
+/* Whether this request should call Redis now.  Closed breaker: yes.
+ * Open: no, until its open period is over; then one request claims the
+ * probe and the others keep away until the probe has answered. */
+int mp_redis_admit(request_rec *r);
+
+/* "not_configured", "up", "down" (breaker open) or "unknown" (no call
+ * has answered since start-up or since the last failure). */
+const char *mp_redis_state(server_rec *s);
+
+/* Runs one command (argv form, binary-safe) on this request's context,
+ * checked out on first use and kept until mp_redis_release.  APR_SUCCESS
+ * with *reply (freeReplyObject it), MP_REDIS_BUSY, or a failure, which
+ * the breaker counts (a context whose call failed is closed). */
+apr_status_t mp_redis_command(request_rec *r, int argc, const char **argv,
+                              const size_t *lens, redisReply **reply);
+
+/* Gives this request's context back to the pool (also done when the
+ * request ends): a context is not held while the handler runs. */
+void mp_redis_release(request_rec *r);
+
+#endif
