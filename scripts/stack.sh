@@ -19,6 +19,8 @@
 #   MP_HTTPD_NAME  [httpd]  subdirectory of one httpd instance, so that
 #                           several can share one PostgreSQL and Redis
 #   MP_EXTRA_CONF  []       a file of directives appended to httpd.conf
+#   MP_MODULE      [<checkout>/mod_marketpulse.so]  the module httpd loads
+#                           (another build: scripts/build-rev.sh)
 #   MP_LOGLEVEL    [warn]
 #   MP_PG_SHARED_BUFFERS [256MB]  MP_PG_MAX_WAL [1GB]  PostgreSQL memory and
 #                           checkpoint spacing; the scale benchmark sets
@@ -36,6 +38,7 @@ PG_PORT=${MP_PG_PORT:-25432}
 REDIS_PORT=${MP_REDIS_PORT:-26379}
 MPM=${MP_MPM:-event}
 HTTPD_NAME=${MP_HTTPD_NAME:-httpd}
+MODULE=${MP_MODULE:-$ROOT/mod_marketpulse.so}
 PG_BIN=${MP_PG_BIN:-/usr/lib/postgresql/15/bin}
 APACHE=${MP_APACHE:-/usr/sbin/apache2}
 MODULES=${MP_APACHE_MODULES:-/usr/lib/apache2/modules}
@@ -200,7 +203,7 @@ redis_stop() { stop_pidfile "$REDIS/redis.pid" Redis; }
 
 httpd_conf() {
     mkdir -p "$HTTPD/htdocs"
-    [ -f "$ROOT/mod_marketpulse.so" ] || die "build the module first: make"
+    [ -f "$MODULE" ] || die "no module at $MODULE: build it first (make)"
     if [ "$(id -u)" -eq 0 ]; then
         user_lines="User www-data
 Group www-data"
@@ -215,7 +218,7 @@ Group www-data"
     [ "$MPM" = prefork ] && { dbdmax=1; dbdkeep=1; }
     # sed with | as separator: none of the values holds one
     sed -e "s|@RUN@|$HTTPD|g" -e "s|@PORT@|$PORT|g" -e "s|@MPM@|$MPM|g" -e "s|@REDISPORT@|$REDIS_PORT|g" \
-        -e "s|@MODULES@|$MODULES|g" -e "s|@MODULE@|$ROOT/mod_marketpulse.so|g" \
+        -e "s|@MODULES@|$MODULES|g" -e "s|@MODULE@|$MODULE|g" \
         -e "s|@DBDPARAMS@|$(dbd_params)|g" -e "s|@DBDMAX@|$dbdmax|g" -e "s|@DBDKEEP@|$dbdkeep|g" \
         -e "s|@LOGLEVEL@|${MP_LOGLEVEL:-warn}|g" -e "s|@EXTRA@|$extra|g" \
         "$ROOT/conf/httpd.conf.in" | awk -v u="$user_lines" '{ if ($0 == "@USER_LINES@") print u; else print }' \

@@ -29,10 +29,11 @@ def free_port():
 class Httpd:
     """One httpd instance of the stack (several may share the database)."""
 
-    def __init__(self, stack, name, mpm="event", extra_conf=None):
+    def __init__(self, stack, name, mpm="event", extra_conf=None, module=None):
         self.stack = stack
         self.name = name
         self.mpm = mpm
+        self.module = module           # another build's .so, or this one
         self.port = free_port()
         self.extra_conf = extra_conf
         self.base = "http://127.0.0.1:%d" % self.port
@@ -40,6 +41,8 @@ class Httpd:
     def env(self):
         env = dict(self.stack.env, MP_HTTPD_NAME=self.name, MP_PORT=str(self.port),
                    MP_MPM=self.mpm)
+        if self.module:
+            env["MP_MODULE"] = self.module
         if self.extra_conf:
             path = os.path.join(self.stack.run_dir, self.name + "-extra.conf")
             with open(path, "w") as f:

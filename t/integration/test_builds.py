@@ -1,0 +1,82 @@
+"""Two builds of the module sharing one Redis, as during a rolling
+upgrade: the last build of cache format 1 (OLD_BUILD, built from this
+checkout's history) and this one.  Every key carries the format's version,
+so neither build reads the other's entries or generations; a write made on
+the new build also bumps the old format's generation, so hosts still on the
+old build see it."""
+import os
+import subprocess
+import uuid
+
+import pytest
+
+from conftest import ROOT
+
+OLD_BUILD = "b60d897"          # the last commit with cache format 1
+PREFIX = "rolling:"
+
+
+@pytest.fixture(scope="module")
+def builds(stack):
+    old_so = os.path.join(stack.run_dir, "mod_marketpulse-%s.so" % OLD_BUILD)
+    subprocess.run(["sh", os.path.join(ROOT, "scripts", "build-rev.sh"),
+                    OLD_BUILD, old_so], check=True, capture_output=True,
+                   timeout=300)
+    conf = "MarketPulseCachePrefix %s\n" % PREFIX
+    old = stack.httpd("old-build", module=old_so, extra_conf=conf).start()
+    new = stack.httpd("new-build", extra_conf=conf).start()
+    yield old, new
+    old.stop()
+    new.stop()
+
+
+def redis_keys(stack):
+    out = subprocess.run(["redis-cli", "-p", stack.env["MP_REDIS_PORT"],
+                          "--scan", "--pattern", PREFIX + "*"],
+                         capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def cache_state(h, path):
+    r = h.get(path)
+    assert r.status_code == 200
+    return r.headers["X-Cache"]
+
+
+def test_builds_never_read_each_others_entries(stack, builds):
+    old, new = builds
+    path = "/api/products?limit=4&u=" + uuid.uuid4().hex
+    assert cache_state(old, path) == "MISS"
+    assert cache_state(old, path) == "HIT"
+    assert cache_state(new, path) == "MISS"     # the old entry is not read
+    assert cache_state(new, path) == "HIT"
+    assert old.get(path).content == new.get(path).content
+    keys = redis_keys(stack)
+    old_keys = {k for k in keys if not k.startswith(PREFIX + "v2:")}
+    new_keys = keys - old_keys
+    assert PREFIX + "generation" in old_keys
+    assert PREFIX + "v2:generation" in new_keys
+    assert any(k.startswith(PREFIX + "e:") for k in old_keys)
+    assert any(k.startswith(PREFIX + "v2:e:") for k in new_keys)
+
+
+def test_a_clear_on_the_old_build_is_not_read_by_the_new(builds):
+    old, new = builds
+    path = "/api/customers?limit=3&u=" + uuid.uuid4().hex
+    for h in (old, new):
+        cache_state(h, path)
+        assert cache_state(h, path) == "HIT"
+    assert old.request("POST", "/api/admin/cache/clear").status_code == 200
+    assert cache_state(old, path) == "MISS"
+    assert cache_state(new, path) == "HIT"      # its own generation
+
+
+def test_a_write_on_the_new_build_reaches_the_old_one(builds):
+    old, new = builds
+    path = "/api/dashboard?u=" + uuid.uuid4().hex
+    for h in (old, new):
+        cache_state(h, path)
+        assert cache_state(h, path) == "HIT"
+    assert new.request("POST", "/api/admin/cache/clear").status_code == 200
+    assert cache_state(new, path) == "MISS"
+    assert cache_state(old, path) == "MISS"
