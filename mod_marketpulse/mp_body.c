@@ -6,7 +6,6 @@
 #include "http_protocol.h"
 
 #include "mp_body.h"
-#include "mp_response.h"
 
 static int is_json_media_type(const char *type)
 {
@@ -20,13 +19,15 @@ static int is_json_media_type(const char *type)
            && strncasecmp(type, "application/json", len) == 0;
 }
 
-static int too_large(request_rec *r, apr_size_t limit)
+/* 0 with *problem; a body not read to its end closes the connection */
+static int refuse(request_rec *r, mp_problem_t *problem, int status,
+                  const char *message, int unread)
 {
-    r->connection->keepalive = AP_CONN_CLOSE;
-    return mp_respond_error(r, HTTP_REQUEST_ENTITY_TOO_LARGE, apr_psprintf(
-                            r->pool, "The body is larger than %"
-                            APR_SIZE_T_FMT " bytes (MarketPulseMaxBody).",
-                            limit), NULL);
+    if (unread) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+    }
+    mp_problem_set(problem, status, message, NULL);
+    return 0;
 }
 
 /* 1 with the bytes in *buf, 0 past the limit, -1 when reading failed. */
@@ -72,7 +73,8 @@ static int read_all(request_rec *r, apr_size_t limit, char **buf,
 }
 
 int mp_body_read_json(request_rec *r, apr_size_t limit, json_t **json,
-                      const char **raw, apr_size_t *len)
+                      const char **raw, apr_size_t *len,
+                      mp_problem_t *problem)
 {
     json_error_t err;
     char *buf = "";
@@ -81,32 +83,31 @@ int mp_body_read_json(request_rec *r, apr_size_t limit, json_t **json,
     *json = NULL;
     *len = 0;
     if (!is_json_media_type(apr_table_get(r->headers_in, "Content-Type"))) {
-        r->connection->keepalive = AP_CONN_CLOSE;
-        return mp_respond_error(r, HTTP_UNSUPPORTED_MEDIA_TYPE, "Send the "
-                                "body as Content-Type: application/json.",
-                                NULL), 0;
+        return refuse(r, problem, HTTP_UNSUPPORTED_MEDIA_TYPE, "Send the "
+                      "body as Content-Type: application/json.", 1);
     }
     if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK) {
-        return mp_respond_error(r, HTTP_BAD_REQUEST, "The request body "
-                                "could not be read.", NULL), 0;
+        return refuse(r, problem, HTTP_BAD_REQUEST, "The request body "
+                      "could not be read.", 0);
     }
     rc = ap_should_client_block(r) ? read_all(r, limit, &buf, len) : 1;
     if (rc == 0) {
-        return too_large(r, limit), 0;
+        return refuse(r, problem, HTTP_REQUEST_ENTITY_TOO_LARGE,
+                      apr_psprintf(r->pool, "The body is larger than %"
+                                   APR_SIZE_T_FMT " bytes "
+                                   "(MarketPulseMaxBody).", limit), 1);
     }
     if (rc < 0) {
-        r->connection->keepalive = AP_CONN_CLOSE;
-        return mp_respond_error(r, HTTP_BAD_REQUEST, "The request body "
-                                "could not be read.", NULL), 0;
+        return refuse(r, problem, HTTP_BAD_REQUEST, "The request body "
+                      "could not be read.", 1);
     }
     *raw = buf;
     *json = json_loadb(buf, *len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
                        &err);
     if (*json == NULL) {
-        return mp_respond_error(r, HTTP_BAD_REQUEST, apr_psprintf(r->pool,
-                                "The body is not valid JSON: %s (line %d, "
-                                "column %d).", err.text, err.line,
-                                err.column), NULL), 0;
+        return refuse(r, problem, HTTP_BAD_REQUEST, apr_psprintf(r->pool,
+                      "The body is not valid JSON: %s (line %d, column %d).",
+                      err.text, err.line, err.column), 0);
     }
     return 1;
 }

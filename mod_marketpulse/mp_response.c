@@ -145,6 +145,12 @@ int mp_respond_error(request_rec *r, int status, const char *message,
     return OK;
 }
 
+int mp_respond_problem(request_rec *r, const mp_problem_t *problem)
+{
+    return mp_respond_error(r, problem->status, problem->message,
+                            problem->details);
+}
+
 int mp_respond_invalid(request_rec *r, const mp_params_t *ps)
 {
     if (ps->malformed) {

@@ -8,6 +8,7 @@
 #include "httpd.h"
 
 #include "mp_db.h"
+#include "mp_problem.h"
 #include "mp_request.h"
 
 /* Sets X-Request-ID on every answer of this request; the id is the
@@ -28,6 +29,8 @@ int mp_respond_data(request_rec *r, json_t *data, json_t *pagination);
 int mp_respond_document(request_rec *r, const char *text);
 int mp_respond_error(request_rec *r, int status, const char *message,
                      const apr_array_header_t *details);
+/* The answer to a problem a function found (mp_problem.h). */
+int mp_respond_problem(request_rec *r, const mp_problem_t *problem);
 /* 400 for a malformed query string, else 422 listing every bad field. */
 int mp_respond_invalid(request_rec *r, const mp_params_t *ps);
 /* 503 for unavailable, busy or timed out, 500 for the rest. */

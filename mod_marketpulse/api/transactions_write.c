@@ -181,12 +181,15 @@ int mp_api_transactions_create(mp_req_t *req)
     json_t *body;
     mp_txn_input_t in;
     mp_txn_input_status_t valid;
+    mp_problem_t problem;
     int status;
 
-    if (!mp_idem_key(req, &key)
-        || !mp_body_read_json(r, (apr_size_t)mp_conf_max_body(req->conf),
-                              &body, &raw, &len)) {
+    if (!mp_idem_key(req, &key)) {
         return OK;
+    }
+    if (!mp_body_read_json(r, (apr_size_t)mp_conf_max_body(req->conf),
+                           &body, &raw, &len, &problem)) {
+        return mp_respond_problem(r, &problem);
     }
     valid = mp_txn_input_read(r->pool, body,
                               (size_t)mp_conf_max_batch(req->conf),
@@ -216,11 +219,12 @@ int mp_api_transaction_update(mp_req_t *req)
     json_t *body;
     mp_rows_t *rows;
     mp_db_status_t st;
+    mp_problem_t problem;
     int ok;
 
     if (!mp_body_read_json(r, (apr_size_t)mp_conf_max_body(req->conf),
-                           &body, &raw, &len)) {
-        return OK;
+                           &body, &raw, &len, &problem)) {
+        return mp_respond_problem(r, &problem);
     }
     ok = mp_txn_patch_read(r->pool, body, req->params->errors, &args[1]);
     if (!mp_id_valid(req->id)) {
