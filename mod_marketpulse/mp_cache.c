@@ -60,6 +60,11 @@ static apr_status_t forget(void *unused)
     return APR_SUCCESS;
 }
 
+void mp_cache_pre_config(apr_pool_t *pconf)
+{
+    mp_cache_backends_pre_config(pconf);
+}
+
 /* The policy's host-wide state, then the backends'. */
 int mp_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
@@ -76,6 +81,11 @@ int mp_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     host = apr_shm_baseaddr_get(shm);
     memset((void *)host, 0, sizeof(*host));
     return mp_cache_backends_post_config(pconf, ptemp, s);
+}
+
+void mp_cache_child_init(apr_pool_t *p, server_rec *s)
+{
+    mp_cache_backends_child_init(p, s);
 }
 
 static const mp_cache_backend_t *shared_backend(request_rec *r)

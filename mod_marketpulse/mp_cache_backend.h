@@ -67,6 +67,16 @@ typedef struct {
 /* Not a backend failure: no pooled connection was free in time. */
 #define MP_CACHE_BUSY APR_EAGAIN
 
+/* mp_cache_backends.c: the backend of that scope serving s, or NULL; and
+ * the backends' lifecycle hooks, each in turn (pre_config first finds the
+ * registered backends). */
+const mp_cache_backend_t *mp_cache_backend(server_rec *s,
+                                           mp_cache_scope_t scope);
+void mp_cache_backends_pre_config(apr_pool_t *pconf);
+int mp_cache_backends_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                  server_rec *s);
+void mp_cache_backends_child_init(apr_pool_t *p, server_rec *s);
+
 extern const mp_cache_backend_t mp_cache_redis;
 extern const mp_cache_backend_t mp_cache_shm;
 

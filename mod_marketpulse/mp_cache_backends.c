@@ -5,15 +5,14 @@
 #include "httpd.h"
 #include "ap_provider.h"
 
-#include "mp_cache.h"
-#include "mp_cache_internal.h"
+#include "mp_cache_backend.h"
 
 #define MAX_BACKENDS 4
 
 static const mp_cache_backend_t *backends[MAX_BACKENDS];
 static int nbackends;
 
-void mp_cache_pre_config(apr_pool_t *pconf)
+void mp_cache_backends_pre_config(apr_pool_t *pconf)
 {
     apr_array_header_t *names = ap_list_provider_names(pconf,
         MP_CACHE_PROVIDER_GROUP, MP_CACHE_PROVIDER_VERSION);
@@ -48,7 +47,7 @@ int mp_cache_backends_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
     return OK;
 }
 
-void mp_cache_child_init(apr_pool_t *p, server_rec *s)
+void mp_cache_backends_child_init(apr_pool_t *p, server_rec *s)
 {
     for (int i = 0; i < nbackends; i++) {
         if (backends[i]->child_init) {

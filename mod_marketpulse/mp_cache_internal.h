@@ -1,6 +1,5 @@
 /* What the cache policy's files share: mp_cache.c looks answers up and
- * invalidates; mp_cache_save.c stores answers on their way out;
- * mp_cache_backends.c knows which backends there are. */
+ * invalidates; mp_cache_save.c stores answers on their way out. */
 #ifndef MP_CACHE_INTERNAL_H
 #define MP_CACHE_INTERNAL_H
 
@@ -21,13 +20,6 @@ struct mp_cache_req {
     int ttl;
     apr_bucket_brigade *held;          /* mp_cache_save: the answer so far */
 };
-
-/* mp_cache_backends.c: the backend of that scope serving s, or NULL; and
- * the backends' post_config, in turn. */
-const mp_cache_backend_t *mp_cache_backend(server_rec *s,
-                                           mp_cache_scope_t scope);
-int mp_cache_backends_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
-                                  server_rec *s);
 
 /* After a failed backend call: counts and logs it and moves the request
  * to the local backend.  1 when the call should be made again there. */
