@@ -125,3 +125,10 @@ void mp_gate_leave(mp_gate_t *g)
     while (change(g, 1, NULL) < 0 && errno == EINTR) {
     }
 }
+
+int mp_gate_waiting(const mp_gate_t *g)
+{
+    int n = g->semid >= 0 ? semctl(g->semid, 0, GETNCNT) : 0;
+
+    return n < 0 ? 0 : n;
+}

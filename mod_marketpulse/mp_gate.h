@@ -29,5 +29,8 @@ apr_status_t mp_gate_set_owner(mp_gate_t *gate, long uid, long gid);
  * that child is finishing its last requests. */
 apr_status_t mp_gate_enter(mp_gate_t *gate, apr_interval_time_t wait);
 void mp_gate_leave(mp_gate_t *gate);
+/* How many are waiting for a slot now (all children): a figure for the
+ * metrics, and what the tests wait on instead of sleeping. */
+int mp_gate_waiting(const mp_gate_t *gate);
 
 #endif

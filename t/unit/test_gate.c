@@ -22,6 +22,7 @@ typedef struct {
     int *log;
     int id;
     apr_status_t got;
+    apr_interval_time_t hold;  /* how long the slot is kept */
 } waiter_t;
 
 static void *APR_THREAD_FUNC wait_turn(apr_thread_t *t, void *data)
@@ -33,6 +34,7 @@ static void *APR_THREAD_FUNC wait_turn(apr_thread_t *t, void *data)
         apr_thread_mutex_lock(w->lock);
         w->log[(*w->order)++] = w->id;
         apr_thread_mutex_unlock(w->lock);
+        apr_sleep(w->hold);
         mp_gate_leave(w->gate);
     }
     apr_thread_exit(t, APR_SUCCESS);
@@ -62,6 +64,17 @@ static void test_slots_and_bounded_wait(void **state)
     assert_int_equal(mp_gate_enter(g, 0), APR_SUCCESS);
 }
 
+/* Waiters of the first n that have not come back yet. */
+static int pending(const waiter_t *w, int n)
+{
+    int count = 0;
+
+    for (int i = 0; i < n; i++) {
+        count += ((const volatile waiter_t *)&w[i])->got == -1;
+    }
+    return count;
+}
+
 static void start_waiters(void **state, mp_gate_t *g, waiter_t *w,
                           apr_thread_t **th, int n, int *order, int *log,
                           const apr_interval_time_t *waits)
@@ -70,10 +83,15 @@ static void start_waiters(void **state, mp_gate_t *g, waiter_t *w,
 
     apr_thread_mutex_create(&lock, APR_THREAD_MUTEX_DEFAULT, *state);
     for (int i = 0; i < n; i++) {
-        w[i] = (waiter_t){ g, waits[i], lock, order, log, i + 1, -1 };
+        w[i] = (waiter_t){ g, waits[i], lock, order, log, i + 1, -1, 0 };
         assert_int_equal(apr_thread_create(&th[i], NULL, wait_turn, &w[i],
                                            *state), APR_SUCCESS);
-        apr_sleep(MS(20));      /* each is waiting before the next comes */
+        /* each is queued before the next comes: a fixed sleep was not
+         * enough on a loaded machine */
+        for (int t = 0; t < 5000 && mp_gate_waiting(g) < pending(w, i + 1);
+             t++) {
+            apr_sleep(MS(1));
+        }
     }
 }
 
@@ -93,6 +111,10 @@ static void test_waiter_giving_up_keeps_no_slot(void **state)
     assert_int_equal(mp_gate_create(&g, 1, *state), APR_SUCCESS);
     assert_int_equal(mp_gate_enter(g, 0), APR_SUCCESS);
     start_waiters(state, g, w, th, 3, &order, log, waits);
+    /* the slot comes back only after the second gave up */
+    for (int t = 0; t < 5000 && pending(w, 3) == 3; t++) {
+        apr_sleep(MS(1));
+    }
     mp_gate_leave(g);
     for (int i = 0; i < 3; i++) {
         apr_thread_join(&rv, th[i]);
@@ -119,6 +141,7 @@ static void test_slot_goes_to_the_waiter_not_a_newcomer(void **state)
     assert_int_equal(mp_gate_create(&g, 1, *state), APR_SUCCESS);
     assert_int_equal(mp_gate_enter(g, 0), APR_SUCCESS);
     start_waiters(state, g, w, th, 1, &order, log, waits);
+    w[0].hold = MS(200);       /* so a hand-over cannot look like a miss */
     mp_gate_leave(g);
     /* handed over as it was given back: nothing free for a newcomer,
      * even before the waiter has run */
