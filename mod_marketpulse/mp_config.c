@@ -247,9 +247,16 @@ static const char *set_cache_ttl(cmd_parms *cmd, void *dconf,
             }
         }
         if (i == MP_CACHE_ENDPOINTS) {
-            return bad_value(cmd, a1, "the endpoint must be one of "
-                             "dashboard, revenue, customers, products, "
-                             "transactions");
+            /* named from the table, so a new endpoint is listed too */
+            const char *names = mp_cache_endpoint_names[0];
+
+            for (i = 1; i < MP_CACHE_ENDPOINTS; i++) {
+                names = apr_pstrcat(cmd->pool, names, ", ",
+                                    mp_cache_endpoint_names[i], NULL);
+            }
+            return bad_value(cmd, a1, apr_pstrcat(cmd->pool, "the endpoint "
+                                                  "must be one of ", names,
+                                                  NULL));
         }
         slot = &dc->ttl[i];
     }
