@@ -8,6 +8,8 @@
 #include "httpd.h"
 #include "http_config.h"
 
+#include "mp_conf_parse.h"
+
 #define MP_UNSET (-1)
 
 /* Defaults, also documented in docs/directives.md. */
@@ -24,19 +26,6 @@
 #define MP_DEFAULT_MAX_BATCH        500
 #define MP_DEFAULT_EXPORT_TIMEOUT_MS 3600000
 #define MP_DEFAULT_IDEMPOTENCY_TTL  86400
-
-/* The endpoints whose answers are cached, each with its own TTL. */
-typedef enum {
-    MP_CACHE_DASHBOARD,
-    MP_CACHE_REVENUE,
-    MP_CACHE_CUSTOMERS,
-    MP_CACHE_PRODUCTS,
-    MP_CACHE_TRANSACTIONS,
-    MP_CACHE_ENDPOINTS,        /* how many; also "not cached" in routes */
-    MP_CACHE_NONE = MP_CACHE_ENDPOINTS
-} mp_cache_endpoint_t;
-
-extern const char *const mp_cache_endpoint_names[MP_CACHE_ENDPOINTS];
 
 typedef struct {
     int enabled;               /* MarketPulse On|Off */
@@ -94,9 +83,5 @@ int mp_conf_cache_ttl(const mp_dir_conf_t *dc, mp_cache_endpoint_t ep);
 int mp_conf_redis_timeout_ms(const mp_srv_conf_t *sc);
 const char *mp_conf_cache_prefix(const mp_srv_conf_t *sc);
 int mp_conf_cache_shm_size(const mp_srv_conf_t *sc);
-
-/* Parses a whole decimal number in [min, max]; the directive parsers use
- * it, and it is pure so that the unit tests can pin it. */
-int mp_parse_bounded_int(const char *text, long min, long max, long *out);
 
 #endif
