@@ -67,7 +67,9 @@ const char *mp_parse_redis(apr_pool_t *p, int argc, char *const argv[],
             out->db = (int)v;
         }
         else {
-            *bad = strncmp(word, "password", 8) == 0 ? "password=..." : word;
+            /* any case: Password=SECRET is refused, not to be quoted */
+            *bad = strncasecmp(word, "password", 8) == 0 ? "password=..."
+                                                         : word;
             return "options are password=SECRET and db=0..15";
         }
     }

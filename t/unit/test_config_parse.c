@@ -189,7 +189,7 @@ static void test_redis_error_never_quotes_a_password(void **state)
 {
     static const char *const refused[] = {
         "password=", "password", "passwordx=hunter2", "password:hunter2",
-        NULL
+        "Password=hunter2", "PASSWORD=hunter2", NULL
     };
     mp_redis_target_t to;
     const char *bad, *want;
