@@ -387,8 +387,8 @@ const command_rec mp_directives[] = {
                   "milliseconds a request waits for a database slot"),
     AP_INIT_TAKE1("MarketPulseDBSlots", set_int,
                   (void *)&d_db_slots, RSRC_CONF,
-                  "requests of one child holding a database connection at "
-                  "once; set it to DBDMax"),
+                  "statements the host runs at once, all children together: "
+                  "about PostgreSQL's cores"),
     AP_INIT_FLAG("MarketPulseCache", set_dir_flag,
                  (void *)offsetof(mp_dir_conf_t, cache), ACCESS_CONF,
                  "On to cache successful reads (Redis, else shared memory)"),
