@@ -1,7 +1,8 @@
 /* Configuration of mod_marketpulse: the per-<Location> and per-server
  * records, their merge rules and the directive parsers that fill them.
- * Every value is checked here, at config time, so that a bad value fails
- * `apachectl configtest` with the directive's name and the value. */
+ * Every value is checked at config time (the rules are in mp_conf_parse),
+ * so that a bad value fails `apachectl configtest` with the directive's
+ * name and the value. */
 #ifndef MP_CONFIG_H
 #define MP_CONFIG_H
 
@@ -44,7 +45,8 @@ typedef struct {
 struct mp_gate;
 
 typedef struct {
-    struct mp_gate *gate;      /* per child, made in child_init */
+    struct mp_gate *gate;      /* one per server, made in post_config,
+                                  shared by all the children */
     int stmt_timeout_ms;       /* MarketPulseStatementTimeout, 0 = none */
     int db_wait_ms;            /* MarketPulseDBWait */
     int db_slots;              /* MarketPulseDBSlots */
