@@ -1,37 +1,12 @@
 /* Directive table, config records and merges of mod_marketpulse. */
-#include <errno.h>
-#include <stdlib.h>
-
-#include "mp_config.h"
-
 #include <stddef.h>
 #include <strings.h>
 
-#include <string.h>
-
-#include "apr_strings.h"
+#include "httpd.h"
 #include "http_log.h"
+#include "apr_strings.h"
 
-int mp_parse_bounded_int(const char *text, long min, long max, long *out)
-{
-    char *end;
-    long v;
-
-    if (text == NULL || *text == '\0') {
-        return 0;
-    }
-    errno = 0;
-    v = strtol(text, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max) {
-        return 0;
-    }
-    *out = v;
-    return 1;
-}
-
-const char *const mp_cache_endpoint_names[MP_CACHE_ENDPOINTS] = {
-    "dashboard", "revenue", "customers", "products", "transactions"
-};
+#include "mp_config.h"
 
 void *mp_create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -239,19 +214,13 @@ static const char *set_cache_ttl(cmd_parms *cmd, void *dconf,
     long v;
 
     if (a2) {
-        int i;
+        mp_cache_endpoint_t ep;
+        const char *want = mp_parse_cache_endpoint(cmd->pool, a1, &ep);
 
-        for (i = 0; i < MP_CACHE_ENDPOINTS; i++) {
-            if (strcmp(a1, mp_cache_endpoint_names[i]) == 0) {
-                break;
-            }
+        if (want) {
+            return bad_value(cmd, a1, want);
         }
-        if (i == MP_CACHE_ENDPOINTS) {
-            return bad_value(cmd, a1, "the endpoint must be one of "
-                             "dashboard, revenue, customers, products, "
-                             "transactions");
-        }
-        slot = &dc->ttl[i];
+        slot = &dc->ttl[ep];
     }
     if (!mp_parse_bounded_int(secs, 1, 86400, &v)) {
         return bad_value(cmd, secs, "must be seconds from 1 to 86400");
@@ -260,55 +229,28 @@ static const char *set_cache_ttl(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-/* MarketPulseRedis host:port [password=secret] [db=N] */
-static const char *set_redis(cmd_parms *cmd, void *dconf, const char *args)
+/* MarketPulseRedis host:port|unix:/path [password=SECRET] [db=N] | off */
+static const char *set_redis(cmd_parms *cmd, void *dconf, int argc,
+                             char *const argv[])
 {
     mp_srv_conf_t *sc = ap_get_module_config(cmd->server->module_config,
                                              &marketpulse_module);
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    char *word, *colon;
-    long v;
+    mp_redis_target_t to;
+    const char *bad;
 
     (void)dconf;
     if (err) {
         return err;
     }
-    word = ap_getword_conf(cmd->pool, &args);
-    if (strcasecmp(word, "off") == 0 && *args == '\0') {
-        sc->redis_host = "";       /* set, and empty: no Redis here */
-        return NULL;
+    err = mp_parse_redis(cmd->pool, argc, argv, &to, &bad);
+    if (err) {
+        return bad_value(cmd, bad, err);
     }
-    if (strncmp(word, "unix:", 5) == 0 && word[5] == '/') {
-        sc->redis_host = word + 5;     /* a socket path: port 0 */
-        sc->redis_port = 0;
-    }
-    else {
-        colon = strrchr(word, ':');
-        if (*word == '\0' || colon == NULL || colon == word
-            || !mp_parse_bounded_int(colon + 1, 1, 65535, &v)) {
-            return bad_value(cmd, word, "must be host:port or unix:/path");
-        }
-        sc->redis_host = apr_pstrmemdup(cmd->pool, word,
-                                        (apr_size_t)(colon - word));
-        sc->redis_port = (int)v;
-    }
-    sc->redis_password = NULL;
-    sc->redis_db = 0;
-    while (*(word = ap_getword_conf(cmd->pool, &args)) != '\0') {
-        if (strncmp(word, "password=", 9) == 0 && word[9] != '\0') {
-            sc->redis_password = word + 9;
-        }
-        else if (strncmp(word, "db=", 3) == 0
-                 && mp_parse_bounded_int(word + 3, 0, 15, &v)) {
-            sc->redis_db = (int)v;
-        }
-        else {
-            /* never echo a password into the error message */
-            return bad_value(cmd, strncmp(word, "password", 8) == 0
-                                  ? "password=..." : word,
-                             "options are password=SECRET and db=0..15");
-        }
-    }
+    sc->redis_host = to.host;
+    sc->redis_port = to.port;
+    sc->redis_password = to.password;
+    sc->redis_db = to.db;
     return NULL;
 }
 
@@ -317,10 +259,11 @@ static const char *set_cache_prefix(cmd_parms *cmd, void *dconf,
 {
     mp_srv_conf_t *sc = ap_get_module_config(cmd->server->module_config,
                                              &marketpulse_module);
+    const char *want = mp_parse_cache_prefix(arg);
 
     (void)dconf;
-    if (*arg == '\0' || strlen(arg) > 64 || strpbrk(arg, " \t\r\n")) {
-        return bad_value(cmd, arg, "must be 1 to 64 characters, no spaces");
+    if (want) {
+        return bad_value(cmd, arg, want);
     }
     sc->cache_prefix = arg;
     return NULL;
@@ -444,8 +387,8 @@ const command_rec mp_directives[] = {
                   "milliseconds a request waits for a database slot"),
     AP_INIT_TAKE1("MarketPulseDBSlots", set_int,
                   (void *)&d_db_slots, RSRC_CONF,
-                  "requests of one child holding a database connection at "
-                  "once; set it to DBDMax"),
+                  "statements the host runs at once, all children together: "
+                  "about PostgreSQL's cores"),
     AP_INIT_FLAG("MarketPulseCache", set_dir_flag,
                  (void *)offsetof(mp_dir_conf_t, cache), ACCESS_CONF,
                  "On to cache successful reads (Redis, else shared memory)"),
@@ -455,9 +398,9 @@ const command_rec mp_directives[] = {
                  (void *)offsetof(mp_dir_conf_t, admin), ACCESS_CONF,
                  "On to answer the admin endpoints here (protect the "
                  "<Location> with Require)"),
-    AP_INIT_RAW_ARGS("MarketPulseRedis", set_redis, NULL, RSRC_CONF,
-                     "host:port or unix:/path [password=SECRET] [db=N] of "
-                     "the shared cache, or off"),
+    AP_INIT_TAKE_ARGV("MarketPulseRedis", set_redis, NULL, RSRC_CONF,
+                      "host:port or unix:/path [password=SECRET] [db=N] of "
+                      "the shared cache, or off"),
     AP_INIT_TAKE1("MarketPulseRedisTimeout", set_int,
                   (void *)&d_redis_timeout, RSRC_CONF,
                   "milliseconds for a Redis connect or command"),

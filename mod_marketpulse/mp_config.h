@@ -1,12 +1,15 @@
 /* Configuration of mod_marketpulse: the per-<Location> and per-server
  * records, their merge rules and the directive parsers that fill them.
- * Every value is checked here, at config time, so that a bad value fails
- * `apachectl configtest` with the directive's name and the value. */
+ * Every value is checked at config time (the rules are in mp_conf_parse),
+ * so that a bad value fails `apachectl configtest` with the directive's
+ * name and the value. */
 #ifndef MP_CONFIG_H
 #define MP_CONFIG_H
 
 #include "httpd.h"
 #include "http_config.h"
+
+#include "mp_conf_parse.h"
 
 #define MP_UNSET (-1)
 
@@ -25,19 +28,6 @@
 #define MP_DEFAULT_EXPORT_TIMEOUT_MS 3600000
 #define MP_DEFAULT_IDEMPOTENCY_TTL  86400
 
-/* The endpoints whose answers are cached, each with its own TTL. */
-typedef enum {
-    MP_CACHE_DASHBOARD,
-    MP_CACHE_REVENUE,
-    MP_CACHE_CUSTOMERS,
-    MP_CACHE_PRODUCTS,
-    MP_CACHE_TRANSACTIONS,
-    MP_CACHE_ENDPOINTS,        /* how many; also "not cached" in routes */
-    MP_CACHE_NONE = MP_CACHE_ENDPOINTS
-} mp_cache_endpoint_t;
-
-extern const char *const mp_cache_endpoint_names[MP_CACHE_ENDPOINTS];
-
 typedef struct {
     int enabled;               /* MarketPulse On|Off */
     const char *base;          /* URL prefix of the section that said On */
@@ -55,7 +45,8 @@ typedef struct {
 struct mp_gate;
 
 typedef struct {
-    struct mp_gate *gate;      /* per child, made in child_init */
+    struct mp_gate *gate;      /* one per server, made in post_config,
+                                  shared by all the children */
     int stmt_timeout_ms;       /* MarketPulseStatementTimeout, 0 = none */
     int db_wait_ms;            /* MarketPulseDBWait */
     int db_slots;              /* MarketPulseDBSlots */
@@ -94,9 +85,5 @@ int mp_conf_cache_ttl(const mp_dir_conf_t *dc, mp_cache_endpoint_t ep);
 int mp_conf_redis_timeout_ms(const mp_srv_conf_t *sc);
 const char *mp_conf_cache_prefix(const mp_srv_conf_t *sc);
 int mp_conf_cache_shm_size(const mp_srv_conf_t *sc);
-
-/* Parses a whole decimal number in [min, max]; the directive parsers use
- * it, and it is pure so that the unit tests can pin it. */
-int mp_parse_bounded_int(const char *text, long min, long max, long *out);
 
 #endif

@@ -1,7 +1,7 @@
 /* A counting gate with a bounded wait, one per server, shared by all its
  * child processes.  mod_dbd waits without limit when every pooled
- * connection is busy; the gate sits in front of ap_dbd_acquire so a
- * request waits at most MarketPulseDBWait and then answers 503.
+ * connection is busy; the gate sits in front of ap_dbd_open (mp_db.c) so
+ * a request waits at most MarketPulseDBWait and then answers 503.
  *
  * It is a System V semaphore, for three properties a mutex and condition
  * variable lack: it spans the children (how many statements PostgreSQL

@@ -1,6 +1,7 @@
-/* The request as a handler sees it, and query-string parsing with
- * validation that collects every bad field before anyone answers. Pure
- * APR code: the unit tests drive it without httpd. */
+/* Query-string parsing, and validation of its parameters that collects
+ * every bad field before anyone answers; also the id, date and digit
+ * checks the other parsers share.  Pure APR code: the unit tests drive
+ * it without httpd. */
 #ifndef MP_REQUEST_H
 #define MP_REQUEST_H
 

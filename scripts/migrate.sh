@@ -1,8 +1,9 @@
 #!/bin/sh
 # Applies the numbered migrations in sql/migrations that are not yet
 # recorded in schema_migrations, each in one transaction with its record.
-# Runs against the stack's database (see stack.sh) unless PG* variables
-# name another; re-running it is a no-op.
+# Runs against the stack's database (stack.sh psql, which names host,
+# port, user and database itself: MP_RUN_DIR and MP_PG_PORT pick the
+# stack); re-running it is a no-op.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STACK="$ROOT/scripts/stack.sh"

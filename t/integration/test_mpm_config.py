@@ -37,6 +37,8 @@ def configtest(stack, name, extra):
      "MarketPulseRedis: invalid value 'tls=yes'"),
     ("MarketPulseRedis 127.0.0.1:6379 passwordx=hunter2",
      "MarketPulseRedis: invalid value 'password=...'"),
+    ("MarketPulseRedis 127.0.0.1:6379 Password=hunter2",
+     "MarketPulseRedis: invalid value 'password=...'"),
     ("MarketPulseRedisTimeout 0", "MarketPulseRedisTimeout: invalid value '0'"),
     ("MarketPulseCacheShmSize 10", "MarketPulseCacheShmSize: invalid value '10'"),
     ("<Location /x>\nMarketPulseCacheTTL reports 10\n</Location>",

@@ -1,0 +1,103 @@
+/* The rules of the directives' values, without httpd. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "apr_strings.h"
+
+#include "mp_conf_parse.h"
+
+const char *const mp_cache_endpoint_names[MP_CACHE_ENDPOINTS] = {
+    "dashboard", "revenue", "customers", "products", "transactions"
+};
+
+int mp_parse_bounded_int(const char *text, long min, long max, long *out)
+{
+    char *end;
+    long v;
+
+    if (text == NULL || *text == '\0') {
+        return 0;
+    }
+    errno = 0;
+    v = strtol(text, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max) {
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+const char *mp_parse_redis(apr_pool_t *p, int argc, char *const argv[],
+                           mp_redis_target_t *out, const char **bad)
+{
+    const char *word = argc > 0 ? argv[0] : "";
+    const char *colon;
+    long v;
+
+    out->host = "";
+    out->port = 0;
+    out->password = NULL;
+    out->db = 0;
+    if (argc == 1 && strcasecmp(word, "off") == 0) {
+        return NULL;
+    }
+    if (strncmp(word, "unix:", 5) == 0 && word[5] == '/') {
+        out->host = word + 5;
+    }
+    else {
+        /* the last ':', so that ::1:6379 is host ::1 */
+        colon = strrchr(word, ':');
+        if (colon == NULL || colon == word
+            || !mp_parse_bounded_int(colon + 1, 1, 65535, &v)) {
+            *bad = word;
+            return "must be host:port or unix:/path";
+        }
+        out->host = apr_pstrmemdup(p, word, (apr_size_t)(colon - word));
+        out->port = (int)v;
+    }
+    for (int i = 1; i < argc; i++) {
+        word = argv[i];
+        if (strncmp(word, "password=", 9) == 0 && word[9] != '\0') {
+            out->password = word + 9;
+        }
+        else if (strncmp(word, "db=", 3) == 0
+                 && mp_parse_bounded_int(word + 3, 0, 15, &v)) {
+            out->db = (int)v;
+        }
+        else {
+            /* any case: Password=SECRET is refused, not to be quoted */
+            *bad = strncasecmp(word, "password", 8) == 0 ? "password=..."
+                                                         : word;
+            return "options are password=SECRET and db=0..15";
+        }
+    }
+    return NULL;
+}
+
+const char *mp_parse_cache_endpoint(apr_pool_t *p, const char *name,
+                                    mp_cache_endpoint_t *ep)
+{
+    const char *names = mp_cache_endpoint_names[0];
+
+    for (int i = 0; i < MP_CACHE_ENDPOINTS; i++) {
+        if (strcmp(name, mp_cache_endpoint_names[i]) == 0) {
+            *ep = (mp_cache_endpoint_t)i;
+            return NULL;
+        }
+    }
+    /* named from the table, so a new endpoint is listed too */
+    for (int i = 1; i < MP_CACHE_ENDPOINTS; i++) {
+        names = apr_pstrcat(p, names, ", ", mp_cache_endpoint_names[i], NULL);
+    }
+    return apr_pstrcat(p, "the endpoint must be one of ", names, NULL);
+}
+
+const char *mp_parse_cache_prefix(const char *text)
+{
+    if (*text == '\0' || strlen(text) > 64 || strpbrk(text, " \t\r\n")) {
+        return "must be 1 to 64 characters, no spaces";
+    }
+    return NULL;
+}

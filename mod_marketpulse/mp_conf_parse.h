@@ -1,0 +1,51 @@
+/* The rules of the directives' values, as pure functions of their text:
+ * each returns the parsed value or what a good value looks like, and
+ * mp_config.c puts the directive's name and the value in front.  APR
+ * only, so that the unit tests pin every rule without httpd. */
+#ifndef MP_CONF_PARSE_H
+#define MP_CONF_PARSE_H
+
+#include "apr_pools.h"
+
+/* The endpoints whose answers are cached, each with its own TTL. */
+typedef enum {
+    MP_CACHE_DASHBOARD,
+    MP_CACHE_REVENUE,
+    MP_CACHE_CUSTOMERS,
+    MP_CACHE_PRODUCTS,
+    MP_CACHE_TRANSACTIONS,
+    MP_CACHE_ENDPOINTS,        /* how many; also "not cached" in routes */
+    MP_CACHE_NONE = MP_CACHE_ENDPOINTS
+} mp_cache_endpoint_t;
+
+/* Their names in MarketPulseCacheTTL, in the order of the enum. */
+extern const char *const mp_cache_endpoint_names[MP_CACHE_ENDPOINTS];
+
+/* Where MarketPulseRedis points. */
+typedef struct {
+    const char *host;          /* "" for off; a socket path when port is 0 */
+    int port;
+    const char *password;      /* NULL: no AUTH */
+    int db;                    /* 0: no SELECT */
+} mp_redis_target_t;
+
+/* Parses a whole decimal number in [min, max] (strtol's syntax: leading
+ * blanks and a sign pass, nothing may follow); 1 with *out set, else 0. */
+int mp_parse_bounded_int(const char *text, long min, long max, long *out);
+
+/* MarketPulseRedis's words, as httpd split them: host:port (the port
+ * after the last ':'), unix:/path or off, then password=SECRET and
+ * db=0..15.  NULL with *out filled, or the error text with *bad the word
+ * to quote; a word that may hold a password is quoted as "password=...". */
+const char *mp_parse_redis(apr_pool_t *p, int argc, char *const argv[],
+                           mp_redis_target_t *out, const char **bad);
+
+/* The endpoint MarketPulseCacheTTL names: NULL with *ep set, or the
+ * error text. */
+const char *mp_parse_cache_endpoint(apr_pool_t *p, const char *name,
+                                    mp_cache_endpoint_t *ep);
+
+/* NULL when text may begin every cache key, else the error text. */
+const char *mp_parse_cache_prefix(const char *text);
+
+#endif

@@ -1,0 +1,277 @@
+/* The directives' value rules: what configtest accepts and refuses, and
+ * the error text it prints after "Directive: invalid value 'x': ". */
+#include <stdarg.h>
+#include <string.h>
+
+#include "test_support.h"
+#include "mp_conf_parse.h"
+
+#define REDIS_WANT "must be host:port or unix:/path"
+#define OPTION_WANT "options are password=SECRET and db=0..15"
+
+static int parses(const char *text, long min, long max, long *out)
+{
+    *out = -42;
+    return mp_parse_bounded_int(text, min, max, out);
+}
+
+static void test_bounded_int_takes_its_bounds_and_nothing_past(void **state)
+{
+    long v;
+
+    (void)state;
+    assert_true(parses("1", 1, 32767, &v));
+    assert_int_equal(v, 1);
+    assert_true(parses("32767", 1, 32767, &v));
+    assert_int_equal(v, 32767);
+    assert_false(parses("0", 1, 32767, &v));
+    assert_int_equal(v, -42);              /* untouched when refused */
+    assert_false(parses("32768", 1, 32767, &v));
+    assert_false(parses("-5", 1, 60000, &v));
+    assert_true(parses("0", 0, 3600000, &v));
+    assert_int_equal(v, 0);
+}
+
+static void test_bounded_int_reads_strtol_syntax(void **state)
+{
+    long v;
+
+    (void)state;
+    /* strtol's own leniency: a sign, and blanks before the number (a
+     * config line can only have them quoted) */
+    assert_true(parses("+5", 1, 10, &v));
+    assert_int_equal(v, 5);
+    assert_true(parses(" 5", 1, 10, &v));
+    assert_int_equal(v, 5);
+    assert_true(parses("-0", 0, 10, &v));
+    assert_int_equal(v, 0);
+    /* but nothing after it, and nothing that is not decimal */
+    assert_false(parses("5 ", 1, 10, &v));
+    assert_false(parses("", 1, 10, &v));
+    assert_false(parses(" ", 1, 10, &v));
+    assert_false(parses(NULL, 1, 10, &v));
+    assert_false(parses("five", 1, 10, &v));
+    assert_false(parses("5s", 1, 10, &v));
+    assert_false(parses("0x5", 1, 10, &v));
+    assert_false(parses("1e3", 1, 10000, &v));
+    assert_false(parses("2.5", 1, 10, &v));
+    /* past a long: ERANGE, not a wrapped or clamped value */
+    assert_false(parses("99999999999999999999", 1, 32767, &v));
+    assert_false(parses("-99999999999999999999", -1, 32767, &v));
+    assert_int_equal(v, -42);
+}
+
+/* MarketPulseRedis with the words httpd would give it, NULL-terminated. */
+static const char *redis(apr_pool_t *p, mp_redis_target_t *to,
+                         const char **bad, ...)
+{
+    char *argv[8];
+    int argc = 0;
+    va_list ap;
+
+    va_start(ap, bad);
+    while (argc < 8 && (argv[argc] = va_arg(ap, char *)) != NULL) {
+        argc++;
+    }
+    va_end(ap);
+    *bad = "(not set)";
+    return mp_parse_redis(p, argc, argv, to, bad);
+}
+
+static void test_redis_host_and_port(void **state)
+{
+    mp_redis_target_t to;
+    const char *bad;
+
+    assert_null(redis(*state, &to, &bad, "127.0.0.1:6379", NULL));
+    assert_string_equal(to.host, "127.0.0.1");
+    assert_int_equal(to.port, 6379);
+    assert_null(to.password);
+    assert_int_equal(to.db, 0);
+    assert_null(redis(*state, &to, &bad, "cache.internal:1", NULL));
+    assert_string_equal(to.host, "cache.internal");
+    assert_int_equal(to.port, 1);
+    assert_null(redis(*state, &to, &bad, "h:65535", NULL));
+    assert_int_equal(to.port, 65535);
+}
+
+static void test_redis_port_is_after_the_last_colon(void **state)
+{
+    mp_redis_target_t to;
+    const char *bad;
+
+    assert_null(redis(*state, &to, &bad, "::1:6379", NULL));
+    assert_string_equal(to.host, "::1");
+    assert_int_equal(to.port, 6379);
+    /* taken as written, brackets and all */
+    assert_null(redis(*state, &to, &bad, "[::1]:6379", NULL));
+    assert_string_equal(to.host, "[::1]");
+    /* a bare IPv6 address passes, its last group read as the port */
+    assert_null(redis(*state, &to, &bad, "::1", NULL));
+    assert_string_equal(to.host, ":");
+    assert_int_equal(to.port, 1);
+}
+
+static void test_redis_refuses_a_missing_or_bad_port(void **state)
+{
+    static const char *const refused[] = {
+        "localhost", "h:", ":6379", "h:0", "h:65536", "h:-1", "h:+",
+        "h:6379x", "h:99999999999999999999", "", NULL
+    };
+    mp_redis_target_t to;
+    const char *bad;
+
+    for (int i = 0; refused[i]; i++) {
+        assert_string_equal(redis(*state, &to, &bad, refused[i], NULL),
+                            REDIS_WANT);
+        assert_string_equal(bad, refused[i]);
+    }
+    /* no words at all: the empty value is the one quoted */
+    assert_string_equal(redis(*state, &to, &bad, NULL), REDIS_WANT);
+    assert_string_equal(bad, "");
+}
+
+static void test_redis_unix_socket_needs_a_path(void **state)
+{
+    mp_redis_target_t to;
+    const char *bad;
+
+    assert_null(redis(*state, &to, &bad, "unix:/run/redis/redis.sock",
+                      "db=2", NULL));
+    assert_string_equal(to.host, "/run/redis/redis.sock");
+    assert_int_equal(to.port, 0);          /* port 0: host is a path */
+    assert_int_equal(to.db, 2);
+    assert_string_equal(redis(*state, &to, &bad, "unix:", NULL), REDIS_WANT);
+    assert_string_equal(bad, "unix:");
+    assert_string_equal(redis(*state, &to, &bad, "unix:redis.sock", NULL),
+                        REDIS_WANT);
+}
+
+static void test_redis_off_alone(void **state)
+{
+    mp_redis_target_t to;
+    const char *bad;
+
+    assert_null(redis(*state, &to, &bad, "off", NULL));
+    assert_string_equal(to.host, "");      /* set, and empty: no Redis */
+    assert_null(redis(*state, &to, &bad, "Off", NULL));
+    assert_string_equal(to.host, "");
+    assert_string_equal(redis(*state, &to, &bad, "off", "db=1", NULL),
+                        REDIS_WANT);
+    assert_string_equal(bad, "off");
+}
+
+static void test_redis_options(void **state)
+{
+    mp_redis_target_t to;
+    const char *bad;
+
+    assert_null(redis(*state, &to, &bad, "h:6379", "password=s3cret",
+                      "db=15", NULL));
+    assert_string_equal(to.password, "s3cret");
+    assert_int_equal(to.db, 15);
+    assert_null(redis(*state, &to, &bad, "h:6379", "db=0", NULL));
+    assert_int_equal(to.db, 0);
+    assert_null(to.password);
+
+    static const char *const refused[] = {
+        "db=16", "db=-1", "db=", "db=x", "DB=1", "tls=yes", "timeout=5", "",
+        NULL
+    };
+    for (int i = 0; refused[i]; i++) {
+        assert_string_equal(redis(*state, &to, &bad, "h:6379", refused[i],
+                                  NULL), OPTION_WANT);
+        assert_string_equal(bad, refused[i]);
+    }
+}
+
+static void test_redis_error_never_quotes_a_password(void **state)
+{
+    static const char *const refused[] = {
+        "password=", "password", "passwordx=hunter2", "password:hunter2",
+        "Password=hunter2", "PASSWORD=hunter2", NULL
+    };
+    mp_redis_target_t to;
+    const char *bad, *want;
+
+    for (int i = 0; refused[i]; i++) {
+        want = redis(*state, &to, &bad, "h:6379", refused[i], NULL);
+        assert_string_equal(want, OPTION_WANT);
+        assert_string_equal(bad, "password=...");
+    }
+    /* an option refused after a good password quotes the option only */
+    want = redis(*state, &to, &bad, "h:6379", "password=hunter2", "tls=yes",
+                 NULL);
+    assert_string_equal(bad, "tls=yes");
+    assert_null(strstr(want, "hunter2"));
+}
+
+static void test_cache_endpoint_by_name(void **state)
+{
+    mp_cache_endpoint_t ep = MP_CACHE_NONE;
+
+    assert_null(mp_parse_cache_endpoint(*state, "dashboard", &ep));
+    assert_int_equal(ep, MP_CACHE_DASHBOARD);
+    assert_null(mp_parse_cache_endpoint(*state, "revenue", &ep));
+    assert_int_equal(ep, MP_CACHE_REVENUE);
+    assert_null(mp_parse_cache_endpoint(*state, "customers", &ep));
+    assert_int_equal(ep, MP_CACHE_CUSTOMERS);
+    assert_null(mp_parse_cache_endpoint(*state, "products", &ep));
+    assert_int_equal(ep, MP_CACHE_PRODUCTS);
+    assert_null(mp_parse_cache_endpoint(*state, "transactions", &ep));
+    assert_int_equal(ep, MP_CACHE_TRANSACTIONS);
+}
+
+static void test_cache_endpoint_unknown_lists_every_name(void **state)
+{
+    static const char *const refused[] = {
+        "reports", "Dashboard", "transaction", "health", "", NULL
+    };
+    mp_cache_endpoint_t ep = MP_CACHE_NONE;
+
+    for (int i = 0; refused[i]; i++) {
+        assert_string_equal(mp_parse_cache_endpoint(*state, refused[i], &ep),
+                            "the endpoint must be one of dashboard, revenue, "
+                            "customers, products, transactions");
+        assert_int_equal(ep, MP_CACHE_NONE);
+    }
+}
+
+static void test_cache_prefix(void **state)
+{
+    char longest[66];
+
+    (void)state;
+    assert_null(mp_parse_cache_prefix("mp:"));
+    assert_null(mp_parse_cache_prefix("x"));
+    memset(longest, 'k', 64);
+    longest[64] = '\0';
+    assert_null(mp_parse_cache_prefix(longest));
+    longest[64] = 'k';
+    longest[65] = '\0';
+    assert_string_equal(mp_parse_cache_prefix(longest),
+                        "must be 1 to 64 characters, no spaces");
+    assert_non_null(mp_parse_cache_prefix(""));
+    assert_non_null(mp_parse_cache_prefix("site a:"));
+    assert_non_null(mp_parse_cache_prefix("site\ta:"));
+    assert_non_null(mp_parse_cache_prefix("a:\n"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        POOL_TEST(test_bounded_int_takes_its_bounds_and_nothing_past),
+        POOL_TEST(test_bounded_int_reads_strtol_syntax),
+        POOL_TEST(test_redis_host_and_port),
+        POOL_TEST(test_redis_port_is_after_the_last_colon),
+        POOL_TEST(test_redis_refuses_a_missing_or_bad_port),
+        POOL_TEST(test_redis_unix_socket_needs_a_path),
+        POOL_TEST(test_redis_off_alone),
+        POOL_TEST(test_redis_options),
+        POOL_TEST(test_redis_error_never_quotes_a_password),
+        POOL_TEST(test_cache_endpoint_by_name),
+        POOL_TEST(test_cache_endpoint_unknown_lists_every_name),
+        POOL_TEST(test_cache_prefix),
+    };
+    return cmocka_run_group_tests_name("config_parse", tests, NULL, NULL);
+}
