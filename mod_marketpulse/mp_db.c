@@ -53,6 +53,21 @@ typedef struct {
     int txn_lost;              /* released inside BEGIN: rolled back */
 } db_request_t;
 
+/* The request's state, made on first use when create is set.  The one
+ * place that knows where it is kept (r->request_config). */
+static db_request_t *db_request(request_rec *r, int create)
+{
+    db_request_t *dr = ap_get_module_config(r->request_config,
+                                            &marketpulse_module);
+
+    if (dr == NULL && create) {
+        dr = apr_pcalloc(r->pool, sizeof(*dr));
+        dr->r = r;
+        ap_set_module_config(r->request_config, &marketpulse_module, dr);
+    }
+    return dr;
+}
+
 static const mp_stmt_t session_setup = {
     "session_setup",
     "SELECT set_config('statement_timeout', $1, false),"
@@ -220,8 +235,7 @@ static apr_status_t release_conn(void *data)
 
 void mp_db_release(request_rec *r)
 {
-    db_request_t *dr = ap_get_module_config(r->request_config,
-                                            &marketpulse_module);
+    db_request_t *dr = db_request(r, 0);
 
     if (dr) {
         release_conn(dr);
@@ -372,8 +386,7 @@ static mp_db_status_t set_up_session(request_rec *r, PGconn *conn)
  * response has gone out to the client). */
 static mp_db_status_t request_conn(request_rec *r, PGconn **conn)
 {
-    db_request_t *dr = ap_get_module_config(r->request_config,
-                                            &marketpulse_module);
+    db_request_t *dr = db_request(r, 0);
     mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
                                              &marketpulse_module);
 
@@ -384,11 +397,7 @@ static mp_db_status_t request_conn(request_rec *r, PGconn **conn)
     if (sc->gate == NULL || dbd_open == NULL || sessions_lock == NULL) {
         return MP_DB_ERROR;
     }
-    if (dr == NULL) {
-        dr = apr_pcalloc(r->pool, sizeof(*dr));
-        dr->r = r;
-        ap_set_module_config(r->request_config, &marketpulse_module, dr);
-    }
+    dr = db_request(r, 1);
     if (dr->gate == NULL) {
         if (mp_gate_enter(sc->gate, apr_time_from_msec(
                 mp_conf_db_wait_ms(sc))) != APR_SUCCESS) {
@@ -496,8 +505,7 @@ mp_db_status_t mp_db_select(request_rec *r, const mp_stmt_t *stmt,
 
 mp_db_status_t mp_db_begin(request_rec *r)
 {
-    db_request_t *dr = ap_get_module_config(r->request_config,
-                                            &marketpulse_module);
+    db_request_t *dr = db_request(r, 0);
 
     if (dr) {
         dr->txn_lost = 0;
@@ -509,8 +517,7 @@ mp_db_status_t mp_db_begin(request_rec *r)
  * back must not run on a fresh connection in autocommit. */
 static int txn_was_lost(request_rec *r, const mp_stmt_t *stmt)
 {
-    db_request_t *dr = ap_get_module_config(r->request_config,
-                                            &marketpulse_module);
+    db_request_t *dr = db_request(r, 0);
 
     if (dr && dr->txn_lost) {
         mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01113), "statement %s after the "
@@ -549,8 +556,7 @@ mp_db_status_t mp_db_commit(request_rec *r)
 
 void mp_db_rollback(request_rec *r)
 {
-    db_request_t *dr = ap_get_module_config(r->request_config,
-                                            &marketpulse_module);
+    db_request_t *dr = db_request(r, 0);
 
     if (dr && dr->conn && PQstatus(dr->conn) == CONNECTION_OK
         && PQtransactionStatus(dr->conn) != PQTRANS_IDLE) {
@@ -632,7 +638,7 @@ mp_db_status_t mp_db_stream(request_rec *r, const mp_stmt_t *stmt,
         mp_db_rollback(r);
         return status;
     }
-    dr = ap_get_module_config(r->request_config, &marketpulse_module);
+    dr = db_request(r, 0);
     if (!PQsendQueryParams(dr->conn, stmt->sql, stmt->nparams, NULL, params,
                            NULL, NULL, 0)) {
         log_failure(r, stmt, NULL, dr->conn);
