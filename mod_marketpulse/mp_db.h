@@ -15,6 +15,9 @@ typedef enum {
     MP_DB_TIMEOUT,       /* MarketPulseStatementTimeout cancelled it */
     MP_DB_CONSTRAINT,    /* a value broke a constraint or its type's range
                             (SQLSTATE 23xxx, 22xxx) */
+    MP_DB_CONFLICT,      /* transaction aborted by a conflict with another
+                            one (deadlock, serialization: SQLSTATE 40xxx);
+                            safe to retry */
     MP_DB_ERROR          /* anything else: a bug or a schema mismatch */
 } mp_db_status_t;
 

@@ -37,7 +37,7 @@ mp_db_status_t mp_db_classify(const PGresult *res, const PGconn *conn)
         return MP_DB_CONSTRAINT;
     }
     if (state && strncmp(state, "40", 2) == 0) {
-        return MP_DB_BUSY;           /* deadlock or serialization: retry */
+        return MP_DB_CONFLICT;       /* deadlock or serialization */
     }
     return sqlstate_unavailable(state) ? MP_DB_UNAVAILABLE : MP_DB_ERROR;
 }
