@@ -7,10 +7,7 @@
 
 #include "mp_db_internal.h"
 #include "mp_log.h"
-
-static const mp_stmt_t stmt_begin = { "begin", "BEGIN", 0, MP_PLAN_PER_CALL };
-static const mp_stmt_t stmt_commit = { "commit", "COMMIT", 0, MP_PLAN_PER_CALL };
-static const mp_stmt_t stmt_rollback = { "rollback", "ROLLBACK", 0, MP_PLAN_PER_CALL };
+#include "queries/queries.h"
 
 static void copy_rows(apr_pool_t *p, const PGresult *res, mp_rows_t *rows)
 {
@@ -87,7 +84,7 @@ mp_db_status_t mp_db_select(request_rec *r, const mp_stmt_t *stmt,
 mp_db_status_t mp_db_begin(request_rec *r)
 {
     mp_db_conn_txn_begins(r);
-    return run_rows(r, &stmt_begin, NULL, 1, NULL);
+    return run_rows(r, &mp_q_begin, NULL, 1, NULL);
 }
 
 /* A statement meant for a transaction that mp_db_release already rolled
@@ -116,10 +113,10 @@ mp_db_status_t mp_db_commit(request_rec *r)
 {
     mp_db_status_t status;
 
-    if (txn_was_lost(r, &stmt_commit)) {
+    if (txn_was_lost(r, &mp_q_commit)) {
         return MP_DB_ERROR;
     }
-    status = run_rows(r, &stmt_commit, NULL, 0, NULL);
+    status = run_rows(r, &mp_q_commit, NULL, 0, NULL);
 
     if (status == MP_DB_UNAVAILABLE) {
         mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01110), "the connection broke "
@@ -135,6 +132,6 @@ void mp_db_rollback(request_rec *r)
 
     if (conn && PQstatus(conn) == CONNECTION_OK
         && PQtransactionStatus(conn) != PQTRANS_IDLE) {
-        run_rows(r, &stmt_rollback, NULL, 0, NULL);
+        run_rows(r, &mp_q_rollback, NULL, 0, NULL);
     }
 }

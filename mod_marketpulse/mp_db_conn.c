@@ -15,6 +15,7 @@
 #include "mp_db_internal.h"
 #include "mp_gate.h"
 #include "mp_log.h"
+#include "queries/queries.h"
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
@@ -94,7 +95,7 @@ static apr_status_t release_conn(void *data)
 
     if (dr->conn && PQtransactionStatus(dr->conn) != PQTRANS_IDLE
         && PQstatus(dr->conn) == CONNECTION_OK) {
-        PQclear(PQexec(dr->conn, "ROLLBACK"));
+        PQclear(PQexec(dr->conn, mp_q_rollback.sql));
         dr->txn_lost = 1;
     }
     if (dr->dbd) {

@@ -10,6 +10,7 @@
 #include "mp_config.h"
 #include "mp_db_internal.h"
 #include "mp_log.h"
+#include "queries/queries.h"
 
 /* Sessions this child has configured (statement_timeout, TimeZone), by
  * connection and backend pid, with the statements prepared on each.  A
@@ -27,18 +28,6 @@ typedef struct {
 } session_t;
 static session_t sessions[SESSION_SLOTS];
 static apr_thread_mutex_t *sessions_lock;
-
-static const mp_stmt_t session_setup = {
-    "session_setup",
-    "SELECT set_config('statement_timeout', $1, false),"
-    "       set_config('TimeZone', 'UTC', false),"
-    "       set_config('DateStyle', 'ISO, YMD', false),"
-    /* JIT compiles for ~30 ms before a query whose estimate (inflated by
-     * subplans never run) passes jit_above_cost: far more than our
-     * statements take */
-    "       set_config('jit', 'off', false)",
-    1, MP_PLAN_PER_CALL
-};
 
 void mp_db_child_init(apr_pool_t *p, server_rec *s)
 {
@@ -197,15 +186,15 @@ mp_db_status_t mp_db_session_set_up(request_rec *r, PGconn *conn)
     mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
                                              &marketpulse_module);
     int timeout_ms = mp_conf_stmt_timeout_ms(sc);
-    const char *params[1];
+    const char *timeout;
     PGresult *res;
     mp_db_status_t status;
 
     if (session_is_set_up(conn, timeout_ms)) {
         return MP_DB_OK;
     }
-    params[0] = apr_itoa(r->pool, timeout_ms);
-    status = mp_db_session_exec(r, conn, &session_setup, params, &res);
+    timeout = apr_itoa(r->pool, timeout_ms);
+    status = mp_db_session_exec(r, conn, &mp_q_session_setup, &timeout, &res);
     PQclear(res);
     if (status == MP_DB_OK) {
         session_mark_set_up(conn, timeout_ms);

@@ -5,11 +5,7 @@
 
 #include "mp_db_internal.h"
 #include "mp_log.h"
-
-static const mp_stmt_t stmt_local_timeout = {
-    "local_timeout",
-    "SELECT set_config('statement_timeout', $1, true)", 1, MP_PLAN_PER_CALL
-};
+#include "queries/queries.h"
 
 /* Asks the server to stop the running statement; the results still have
  * to be read to the end before the connection is clean. */
@@ -74,7 +70,7 @@ mp_db_status_t mp_db_stream(request_rec *r, const mp_stmt_t *stmt,
     mp_db_status_t status = mp_db_begin(r);
 
     if (status == MP_DB_OK) {
-        status = mp_db_exec(r, &stmt_local_timeout, &timeout, NULL);
+        status = mp_db_exec(r, &mp_q_local_timeout, &timeout, NULL);
     }
     if (status != MP_DB_OK) {
         mp_db_rollback(r);

@@ -73,6 +73,13 @@
 #define MP_STMT_PAIR(name) \
     extern const mp_stmt_t mp_q_##name, mp_q_##name##_direct
 
+/* db.c: what the database layer runs itself */
+extern const mp_stmt_t mp_q_session_setup;
+extern const mp_stmt_t mp_q_begin;
+extern const mp_stmt_t mp_q_commit;
+extern const mp_stmt_t mp_q_rollback;
+extern const mp_stmt_t mp_q_local_timeout;
+
 /* health.c */
 extern const mp_stmt_t mp_q_ping;
 
