@@ -1,22 +1,38 @@
 /* /api/customers and /api/customers/{id}: analytics per customer. */
 #include "api.h"
 
-/* The sorts, with the statements STMTS(name) gives for each */
-#define CUSTOMER_SORTS(STMTS) {                                            \
-    {"lifetime_value", MP_KEY_NUMERIC, "desc", STMTS(customers_ltv)},      \
-    {"total_orders", MP_KEY_INTEGER, "desc", STMTS(customers_orders)},     \
-    {"last_purchase", MP_KEY_TIMESTAMP, "desc", STMTS(customers_last)},    \
-    {"name", MP_KEY_TEXT, "asc", STMTS(customers_name)},                   \
-    {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}                      \
-}
-static const mp_sort_t sorts[] = CUSTOMER_SORTS(MP_SORT_STMTS);
+/* The sorts: public name, kind of key, default order */
+#define SORT_LTV "lifetime_value", MP_KEY_NUMERIC, "desc"
+#define SORT_ORDERS "total_orders", MP_KEY_INTEGER, "desc"
+#define SORT_LAST "last_purchase", MP_KEY_TIMESTAMP, "desc"
+#define SORT_NAME "name", MP_KEY_TEXT, "asc"
+
+static const mp_sort_t sorts[] = {
+    {SORT_LTV, &mp_q_customers_ltv_desc, &mp_q_customers_ltv_asc,
+     &mp_q_customers_ltv_desc_direct, &mp_q_customers_ltv_asc_direct},
+    {SORT_ORDERS, &mp_q_customers_orders_desc, &mp_q_customers_orders_asc,
+     &mp_q_customers_orders_desc_direct, &mp_q_customers_orders_asc_direct},
+    {SORT_LAST, &mp_q_customers_last_desc, &mp_q_customers_last_asc,
+     &mp_q_customers_last_desc_direct, &mp_q_customers_last_asc_direct},
+    {SORT_NAME, &mp_q_customers_name_desc, &mp_q_customers_name_asc,
+     &mp_q_customers_name_desc_direct, &mp_q_customers_name_asc_direct},
+    {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}
+};
 
 /* A cursor page of the rollups without filters: the prepared keyset
  * statements.  They read the rollups only: with MarketPulseRollups Off
  * the handler takes the list above. */
-#define KEYSET_STMTS(name) \
-    &mp_q_##name##_desc_keyset, &mp_q_##name##_asc_keyset, NULL, NULL
-static const mp_sort_t keyset_sorts[] = CUSTOMER_SORTS(KEYSET_STMTS);
+static const mp_sort_t keyset_sorts[] = {
+    {SORT_LTV, &mp_q_customers_ltv_desc_keyset,
+     &mp_q_customers_ltv_asc_keyset, NULL, NULL},
+    {SORT_ORDERS, &mp_q_customers_orders_desc_keyset,
+     &mp_q_customers_orders_asc_keyset, NULL, NULL},
+    {SORT_LAST, &mp_q_customers_last_desc_keyset,
+     &mp_q_customers_last_asc_keyset, NULL, NULL},
+    {SORT_NAME, &mp_q_customers_name_desc_keyset,
+     &mp_q_customers_name_asc_keyset, NULL, NULL},
+    {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}
+};
 
 static const char *const segments[] = {"enterprise", "smb", "consumer", NULL};
 

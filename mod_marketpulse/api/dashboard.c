@@ -14,7 +14,9 @@ int mp_api_dashboard(mp_req_t *req)
     if (!mp_params_ok(req->params)) {
         return mp_respond_invalid(r, req->params);
     }
-    st = mp_db_select(r, MP_Q(req, dashboard), window, &doc);
+    st = mp_db_select(r, mp_api_stmt(req, &mp_q_dashboard,
+                                     &mp_q_dashboard_direct),
+                      window, &doc);
     if (st != MP_DB_OK) {
         return mp_respond_db_error(r, st);
     }

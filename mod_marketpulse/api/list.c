@@ -108,11 +108,9 @@ static const mp_stmt_t *page_parse(mp_req_t *req, const mp_sort_t *sorts,
     if (!mp_params_ok(ps)) {
         return NULL;
     }
-    if (!mp_conf_rollups(req->conf)) {
-        return strcmp(order, "asc") == 0 ? sort->asc_direct
-                                         : sort->desc_direct;
-    }
-    return strcmp(order, "asc") == 0 ? sort->asc : sort->desc;
+    return strcmp(order, "asc") == 0
+           ? mp_api_stmt(req, sort->asc, sort->asc_direct)
+           : mp_api_stmt(req, sort->desc, sort->desc_direct);
 }
 
 /* Runs a list statement; *total is right even for an offset past the

@@ -27,7 +27,9 @@ int mp_api_revenue(mp_req_t *req)
     }
     args[3] = apr_ltoa(r->pool, limit);
     args[4] = DEFAULT_DAYS;
-    st = mp_db_select(r, MP_Q(req, revenue), args, &doc);
+    st = mp_db_select(r, mp_api_stmt(req, &mp_q_revenue,
+                                     &mp_q_revenue_direct),
+                      args, &doc);
     if (st != MP_DB_OK) {
         return mp_respond_db_error(r, st);
     }

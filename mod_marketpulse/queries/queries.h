@@ -70,8 +70,6 @@
 /* Analytics statements come in two forms: mp_q_NAME reads the rollups,
  * mp_q_NAME_direct aggregates `transactions` (MarketPulseRollups Off,
  * and the baseline of the benchmarks and tests). */
-#define MP_STMT_PAIR(name) \
-    extern const mp_stmt_t mp_q_##name, mp_q_##name##_direct
 
 /* db.c: what the database layer runs itself */
 extern const mp_stmt_t mp_q_session_setup;
@@ -88,39 +86,60 @@ extern const mp_stmt_t mp_q_ping;
 extern const mp_stmt_t mp_q_window;
 /* ($1 last day, $2 number of days, $3 product id or NULL) -> one row per
  * day: date, revenue, transaction_count, units_sold */
-MP_STMT_PAIR(daily_sales);
+extern const mp_stmt_t mp_q_daily_sales;
+extern const mp_stmt_t mp_q_daily_sales_direct;
 
 /* dashboard.c */
-MP_STMT_PAIR(dashboard);
+extern const mp_stmt_t mp_q_dashboard;
+extern const mp_stmt_t mp_q_dashboard_direct;
 
 /* revenue.c */
-MP_STMT_PAIR(revenue);
+extern const mp_stmt_t mp_q_revenue;
+extern const mp_stmt_t mp_q_revenue_direct;
 
 /* customers.c: list statements by sort and order */
-MP_STMT_PAIR(customers_ltv_desc);
-MP_STMT_PAIR(customers_ltv_asc);
-MP_STMT_PAIR(customers_orders_desc);
-MP_STMT_PAIR(customers_orders_asc);
-MP_STMT_PAIR(customers_last_desc);
-MP_STMT_PAIR(customers_last_asc);
-MP_STMT_PAIR(customers_name_desc);
-MP_STMT_PAIR(customers_name_asc);
+extern const mp_stmt_t mp_q_customers_ltv_desc;
+extern const mp_stmt_t mp_q_customers_ltv_asc;
+extern const mp_stmt_t mp_q_customers_ltv_desc_direct;
+extern const mp_stmt_t mp_q_customers_ltv_asc_direct;
+extern const mp_stmt_t mp_q_customers_orders_desc;
+extern const mp_stmt_t mp_q_customers_orders_asc;
+extern const mp_stmt_t mp_q_customers_orders_desc_direct;
+extern const mp_stmt_t mp_q_customers_orders_asc_direct;
+extern const mp_stmt_t mp_q_customers_last_desc;
+extern const mp_stmt_t mp_q_customers_last_asc;
+extern const mp_stmt_t mp_q_customers_last_desc_direct;
+extern const mp_stmt_t mp_q_customers_last_asc_direct;
+extern const mp_stmt_t mp_q_customers_name_desc;
+extern const mp_stmt_t mp_q_customers_name_asc;
+extern const mp_stmt_t mp_q_customers_name_desc_direct;
+extern const mp_stmt_t mp_q_customers_name_asc_direct;
 /* cursor pages without filters, prepared */
-extern const mp_stmt_t mp_q_customers_ltv_desc_keyset,
-    mp_q_customers_ltv_asc_keyset, mp_q_customers_orders_desc_keyset,
-    mp_q_customers_orders_asc_keyset, mp_q_customers_last_desc_keyset,
-    mp_q_customers_last_asc_keyset, mp_q_customers_name_desc_keyset,
-    mp_q_customers_name_asc_keyset;
+extern const mp_stmt_t mp_q_customers_ltv_desc_keyset;
+extern const mp_stmt_t mp_q_customers_ltv_asc_keyset;
+extern const mp_stmt_t mp_q_customers_orders_desc_keyset;
+extern const mp_stmt_t mp_q_customers_orders_asc_keyset;
+extern const mp_stmt_t mp_q_customers_last_desc_keyset;
+extern const mp_stmt_t mp_q_customers_last_asc_keyset;
+extern const mp_stmt_t mp_q_customers_name_desc_keyset;
+extern const mp_stmt_t mp_q_customers_name_asc_keyset;
 extern const mp_stmt_t mp_q_customer_by_id;
 
 /* products.c */
-MP_STMT_PAIR(products_revenue_desc);
-MP_STMT_PAIR(products_revenue_asc);
-MP_STMT_PAIR(products_units_desc);
-MP_STMT_PAIR(products_units_asc);
-MP_STMT_PAIR(products_name_desc);
-MP_STMT_PAIR(products_name_asc);
-MP_STMT_PAIR(product_by_id);
+extern const mp_stmt_t mp_q_products_revenue_desc;
+extern const mp_stmt_t mp_q_products_revenue_asc;
+extern const mp_stmt_t mp_q_products_revenue_desc_direct;
+extern const mp_stmt_t mp_q_products_revenue_asc_direct;
+extern const mp_stmt_t mp_q_products_units_desc;
+extern const mp_stmt_t mp_q_products_units_asc;
+extern const mp_stmt_t mp_q_products_units_desc_direct;
+extern const mp_stmt_t mp_q_products_units_asc_direct;
+extern const mp_stmt_t mp_q_products_name_desc;
+extern const mp_stmt_t mp_q_products_name_asc;
+extern const mp_stmt_t mp_q_products_name_desc_direct;
+extern const mp_stmt_t mp_q_products_name_asc_direct;
+extern const mp_stmt_t mp_q_product_by_id;
+extern const mp_stmt_t mp_q_product_by_id_direct;
 
 /* transactions.c */
 extern const mp_stmt_t mp_q_transactions_list;
