@@ -33,10 +33,13 @@ typedef enum {
 } mp_plan_t;
 
 /* A statement: its label names it in logs and figures (and on the server
- * as "mp_<label>" when cached; labels are unique); its SQL lives in
- * queries/, one file per resource, and takes $1..$n as parameters. */
+ * as "mp_<label>" when cached; labels are unique); slot is its index in
+ * mp_stmt_registry (MP_STMT_<LABEL>, queries/queries.h), for figures
+ * kept per statement; its SQL lives in queries/, one file per resource,
+ * and takes $1..$n as parameters. */
 typedef struct {
     const char *label;
+    int slot;
     const char *sql;
     int nparams;
     mp_plan_t plan;

@@ -107,108 +107,108 @@
 #define BY_NAME_DIRECT "name", "text", "name"
 
 const mp_stmt_t mp_q_customers_ltv_desc = {
-    "customers_ltv_desc",
+    "customers_ltv_desc", MP_STMT_CUSTOMERS_LTV_DESC,
     CUSTOMERS_ROLLUP(BY_LTV, DESC), 6, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_customers_ltv_asc = {
-    "customers_ltv_asc",
+    "customers_ltv_asc", MP_STMT_CUSTOMERS_LTV_ASC,
     CUSTOMERS_ROLLUP(BY_LTV, ASC), 6, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_customers_ltv_desc_keyset = {
-    "customers_ltv_desc_keyset",
+    "customers_ltv_desc_keyset", MP_STMT_CUSTOMERS_LTV_DESC_KEYSET,
     CUSTOMERS_KEYSET(SALES_FROM, BY_LTV, DESC), 3, MP_PLAN_CACHED
 };
 const mp_stmt_t mp_q_customers_ltv_asc_keyset = {
-    "customers_ltv_asc_keyset",
+    "customers_ltv_asc_keyset", MP_STMT_CUSTOMERS_LTV_ASC_KEYSET,
     CUSTOMERS_KEYSET(SALES_FROM, BY_LTV, ASC), 3, MP_PLAN_CACHED
 };
 const mp_stmt_t mp_q_customers_ltv_desc_direct = {
-    "customers_ltv_desc_direct",
+    "customers_ltv_desc_direct", MP_STMT_CUSTOMERS_LTV_DESC_DIRECT,
     CUSTOMERS_DIRECT(BY_LTV_DIRECT, DESC), 6, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_customers_ltv_asc_direct = {
-    "customers_ltv_asc_direct",
+    "customers_ltv_asc_direct", MP_STMT_CUSTOMERS_LTV_ASC_DIRECT,
     CUSTOMERS_DIRECT(BY_LTV_DIRECT, ASC), 6, MP_PLAN_PER_CALL
 };
 
 const mp_stmt_t mp_q_customers_orders_desc = {
-    "customers_orders_desc",
+    "customers_orders_desc", MP_STMT_CUSTOMERS_ORDERS_DESC,
     CUSTOMERS_ROLLUP(BY_ORDERS, DESC), 6, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_customers_orders_asc = {
-    "customers_orders_asc",
+    "customers_orders_asc", MP_STMT_CUSTOMERS_ORDERS_ASC,
     CUSTOMERS_ROLLUP(BY_ORDERS, ASC), 6, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_customers_orders_desc_keyset = {
-    "customers_orders_desc_keyset",
+    "customers_orders_desc_keyset", MP_STMT_CUSTOMERS_ORDERS_DESC_KEYSET,
     CUSTOMERS_KEYSET(SALES_FROM, BY_ORDERS, DESC), 3, MP_PLAN_CACHED
 };
 const mp_stmt_t mp_q_customers_orders_asc_keyset = {
-    "customers_orders_asc_keyset",
+    "customers_orders_asc_keyset", MP_STMT_CUSTOMERS_ORDERS_ASC_KEYSET,
     CUSTOMERS_KEYSET(SALES_FROM, BY_ORDERS, ASC), 3, MP_PLAN_CACHED
 };
 const mp_stmt_t mp_q_customers_orders_desc_direct = {
-    "customers_orders_desc_direct",
+    "customers_orders_desc_direct", MP_STMT_CUSTOMERS_ORDERS_DESC_DIRECT,
     CUSTOMERS_DIRECT(BY_ORDERS_DIRECT, DESC), 6, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_customers_orders_asc_direct = {
-    "customers_orders_asc_direct",
+    "customers_orders_asc_direct", MP_STMT_CUSTOMERS_ORDERS_ASC_DIRECT,
     CUSTOMERS_DIRECT(BY_ORDERS_DIRECT, ASC), 6, MP_PLAN_PER_CALL
 };
 
 const mp_stmt_t mp_q_customers_last_desc = {
-    "customers_last_desc",
+    "customers_last_desc", MP_STMT_CUSTOMERS_LAST_DESC,
     CUSTOMERS_ROLLUP(BY_LAST, DESC), 6, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_customers_last_asc = {
-    "customers_last_asc",
+    "customers_last_asc", MP_STMT_CUSTOMERS_LAST_ASC,
     CUSTOMERS_ROLLUP(BY_LAST, ASC), 6, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_customers_last_desc_keyset = {
-    "customers_last_desc_keyset",
+    "customers_last_desc_keyset", MP_STMT_CUSTOMERS_LAST_DESC_KEYSET,
     CUSTOMERS_KEYSET(SALES_FROM, BY_LAST, DESC), 3, MP_PLAN_CACHED
 };
 const mp_stmt_t mp_q_customers_last_asc_keyset = {
-    "customers_last_asc_keyset",
+    "customers_last_asc_keyset", MP_STMT_CUSTOMERS_LAST_ASC_KEYSET,
     CUSTOMERS_KEYSET(SALES_FROM, BY_LAST, ASC), 3, MP_PLAN_CACHED
 };
 const mp_stmt_t mp_q_customers_last_desc_direct = {
-    "customers_last_desc_direct",
+    "customers_last_desc_direct", MP_STMT_CUSTOMERS_LAST_DESC_DIRECT,
     CUSTOMERS_DIRECT(BY_LAST_DIRECT, DESC), 6, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_customers_last_asc_direct = {
-    "customers_last_asc_direct",
+    "customers_last_asc_direct", MP_STMT_CUSTOMERS_LAST_ASC_DIRECT,
     CUSTOMERS_DIRECT(BY_LAST_DIRECT, ASC), 6, MP_PLAN_PER_CALL
 };
 
 const mp_stmt_t mp_q_customers_name_desc = {
-    "customers_name_desc",
+    "customers_name_desc", MP_STMT_CUSTOMERS_NAME_DESC,
     CUSTOMERS_ROLLUP(BY_NAME, DESC), 6, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_customers_name_asc = {
-    "customers_name_asc",
+    "customers_name_asc", MP_STMT_CUSTOMERS_NAME_ASC,
     CUSTOMERS_ROLLUP(BY_NAME, ASC), 6, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_customers_name_desc_keyset = {
-    "customers_name_desc_keyset",
+    "customers_name_desc_keyset", MP_STMT_CUSTOMERS_NAME_DESC_KEYSET,
     CUSTOMERS_KEYSET(NAME_FROM, BY_NAME, DESC), 3, MP_PLAN_CACHED
 };
 const mp_stmt_t mp_q_customers_name_asc_keyset = {
-    "customers_name_asc_keyset",
+    "customers_name_asc_keyset", MP_STMT_CUSTOMERS_NAME_ASC_KEYSET,
     CUSTOMERS_KEYSET(NAME_FROM, BY_NAME, ASC), 3, MP_PLAN_CACHED
 };
 const mp_stmt_t mp_q_customers_name_desc_direct = {
-    "customers_name_desc_direct",
+    "customers_name_desc_direct", MP_STMT_CUSTOMERS_NAME_DESC_DIRECT,
     CUSTOMERS_DIRECT(BY_NAME_DIRECT, DESC), 6, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_customers_name_asc_direct = {
-    "customers_name_asc_direct",
+    "customers_name_asc_direct", MP_STMT_CUSTOMERS_NAME_ASC_DIRECT,
     CUSTOMERS_DIRECT(BY_NAME_DIRECT, ASC), 6, MP_PLAN_PER_CALL
 };
 
 /* ($1 id) -> one customer with analytics, or no row */
 const mp_stmt_t mp_q_customer_by_id = {
-    "customer_by_id",
+    "customer_by_id", MP_STMT_CUSTOMER_BY_ID,
     "SELECT c.id, c.name, c.email, c.segment, c.country,"
     "       " MP_SQL_TS("c.created_at") ","
     "       count(t.id), round(coalesce(sum(t.amount), 0), 2)::text,"

@@ -4,7 +4,7 @@
 
 /* ($1 statement_timeout in ms) */
 const mp_stmt_t mp_q_session_setup = {
-    "session_setup",
+    "session_setup", MP_STMT_SESSION_SETUP,
     "SELECT set_config('statement_timeout', $1, false),"
     "       set_config('TimeZone', 'UTC', false),"
     "       set_config('DateStyle', 'ISO, YMD', false),"
@@ -15,14 +15,18 @@ const mp_stmt_t mp_q_session_setup = {
     1, MP_PLAN_PER_CALL
 };
 
-const mp_stmt_t mp_q_begin = { "begin", "BEGIN", 0, MP_PLAN_PER_CALL };
-const mp_stmt_t mp_q_commit = { "commit", "COMMIT", 0, MP_PLAN_PER_CALL };
+const mp_stmt_t mp_q_begin = {
+    "begin", MP_STMT_BEGIN, "BEGIN", 0, MP_PLAN_PER_CALL
+};
+const mp_stmt_t mp_q_commit = {
+    "commit", MP_STMT_COMMIT, "COMMIT", 0, MP_PLAN_PER_CALL
+};
 const mp_stmt_t mp_q_rollback = {
-    "rollback", "ROLLBACK", 0, MP_PLAN_PER_CALL
+    "rollback", MP_STMT_ROLLBACK, "ROLLBACK", 0, MP_PLAN_PER_CALL
 };
 
 /* ($1 statement_timeout in ms) for the rest of the transaction */
 const mp_stmt_t mp_q_local_timeout = {
-    "local_timeout",
+    "local_timeout", MP_STMT_LOCAL_TIMEOUT,
     "SELECT set_config('statement_timeout', $1, true)", 1, MP_PLAN_PER_CALL
 };

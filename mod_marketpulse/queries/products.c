@@ -42,58 +42,58 @@
 #define ASC "ASC", ">"
 
 const mp_stmt_t mp_q_products_revenue_desc = {
-    "products_revenue_desc",
+    "products_revenue_desc", MP_STMT_PRODUCTS_REVENUE_DESC,
     PRODUCTS(SALES_ROLLUP, BY_REVENUE, DESC), 5, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_products_revenue_asc = {
-    "products_revenue_asc",
+    "products_revenue_asc", MP_STMT_PRODUCTS_REVENUE_ASC,
     PRODUCTS(SALES_ROLLUP, BY_REVENUE, ASC), 5, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_products_units_desc = {
-    "products_units_desc",
+    "products_units_desc", MP_STMT_PRODUCTS_UNITS_DESC,
     PRODUCTS(SALES_ROLLUP, BY_UNITS, DESC), 5, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_products_units_asc = {
-    "products_units_asc",
+    "products_units_asc", MP_STMT_PRODUCTS_UNITS_ASC,
     PRODUCTS(SALES_ROLLUP, BY_UNITS, ASC), 5, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_products_name_desc = {
-    "products_name_desc",
+    "products_name_desc", MP_STMT_PRODUCTS_NAME_DESC,
     PRODUCTS(SALES_ROLLUP, BY_NAME, DESC), 5, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_products_name_asc = {
-    "products_name_asc",
+    "products_name_asc", MP_STMT_PRODUCTS_NAME_ASC,
     PRODUCTS(SALES_ROLLUP, BY_NAME, ASC), 5, MP_PLAN_PER_CALL
 };
 
 const mp_stmt_t mp_q_products_revenue_desc_direct = {
-    "products_revenue_desc_direct",
+    "products_revenue_desc_direct", MP_STMT_PRODUCTS_REVENUE_DESC_DIRECT,
     PRODUCTS(SALES_DIRECT, BY_REVENUE, DESC), 5, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_products_revenue_asc_direct = {
-    "products_revenue_asc_direct",
+    "products_revenue_asc_direct", MP_STMT_PRODUCTS_REVENUE_ASC_DIRECT,
     PRODUCTS(SALES_DIRECT, BY_REVENUE, ASC), 5, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_products_units_desc_direct = {
-    "products_units_desc_direct",
+    "products_units_desc_direct", MP_STMT_PRODUCTS_UNITS_DESC_DIRECT,
     PRODUCTS(SALES_DIRECT, BY_UNITS, DESC), 5, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_products_units_asc_direct = {
-    "products_units_asc_direct",
+    "products_units_asc_direct", MP_STMT_PRODUCTS_UNITS_ASC_DIRECT,
     PRODUCTS(SALES_DIRECT, BY_UNITS, ASC), 5, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_products_name_desc_direct = {
-    "products_name_desc_direct",
+    "products_name_desc_direct", MP_STMT_PRODUCTS_NAME_DESC_DIRECT,
     PRODUCTS(SALES_DIRECT, BY_NAME, DESC), 5, MP_PLAN_PER_CALL
 };
 const mp_stmt_t mp_q_products_name_asc_direct = {
-    "products_name_asc_direct",
+    "products_name_asc_direct", MP_STMT_PRODUCTS_NAME_ASC_DIRECT,
     PRODUCTS(SALES_DIRECT, BY_NAME, ASC), 5, MP_PLAN_PER_CALL
 };
 
 /* ($1 id) -> one product with its all-time performance, or no row */
 const mp_stmt_t mp_q_product_by_id = {
-    "product_by_id",
+    "product_by_id", MP_STMT_PRODUCT_BY_ID,
     "SELECT p.id, p.sku, p.name, p.category, p.unit_price::text,"
     "       coalesce(s.units, 0), round(coalesce(s.revenue, 0), 2)::text,"
     "       coalesce(s.orders, 0),"
@@ -105,7 +105,7 @@ const mp_stmt_t mp_q_product_by_id = {
 };
 
 const mp_stmt_t mp_q_product_by_id_direct = {
-    "product_by_id_direct",
+    "product_by_id_direct", MP_STMT_PRODUCT_BY_ID_DIRECT,
     "SELECT p.id, p.sku, p.name, p.category, p.unit_price::text,"
     "       coalesce(sum(t.quantity), 0),"
     "       round(coalesce(sum(t.amount), 0), 2)::text, count(t.id),"
