@@ -51,9 +51,9 @@ int mp_api_admin_cache_clear(mp_req_t *req);
 extern const mp_col_t mp_api_transaction_cols[MP_API_TRANSACTION_COLS];
 json_t *mp_api_transaction_rows(const mp_rows_t *rows, int max_rows);
 json_t *mp_api_transaction_object(const mp_rows_t *rows, int row);
-/* Reads the list filters (from, to, status, customer_id, product_id) in
- * the order the list and export statements take them. */
-#define MP_API_TRANSACTION_FILTERS 5
+/* Reads the list filters (from, to, status, customer_id, product_id)
+ * into filters[MP_TXLIST_NFILTERS], in the order the list and export
+ * statements take them. */
 void mp_api_transaction_filters(mp_params_t *ps, const char **filters);
 
 /* list.c: the paginated lists (customers, products, transactions) */

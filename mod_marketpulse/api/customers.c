@@ -65,21 +65,23 @@ static const mp_list_t keyset_list = {
 
 int mp_api_customers(mp_req_t *req)
 {
-    const char *filters[2];
+    const char *filters[MP_CUSTOMERS_NFILTERS];
 
-    mp_param_enum(req->params, "segment", segments, NULL, &filters[0]);
-    mp_param_country(req->params, "country", &filters[1]);
-    if (!filters[0] && !filters[1] && mp_conf_rollups(req->conf)
+    mp_param_enum(req->params, "segment", segments, NULL,
+                  &filters[MP_CUSTOMERS_SEGMENT]);
+    mp_param_country(req->params, "country", &filters[MP_CUSTOMERS_COUNTRY]);
+    if (!filters[MP_CUSTOMERS_SEGMENT] && !filters[MP_CUSTOMERS_COUNTRY]
+        && mp_conf_rollups(req->conf)
         && apr_table_get(req->params->args, "cursor")) {
         return mp_list_respond(req, &keyset_list, filters, 0);
     }
-    return mp_list_respond(req, &list, filters, 2);
+    return mp_list_respond(req, &list, filters, MP_CUSTOMERS_NFILTERS);
 }
 
 int mp_api_customer(mp_req_t *req)
 {
     request_rec *r = req->r;
-    const char *args[8] = { NULL };
+    const char *args[MP_TXLIST_NPARAMS] = { NULL };
     mp_rows_t *one, *latest;
     mp_db_status_t st;
     json_t *obj, *tx;
@@ -87,8 +89,8 @@ int mp_api_customer(mp_req_t *req)
     if (!mp_fetch_by_id(req, &mp_q_customer_by_id, "customer", &one)) {
         return OK;
     }
-    args[3] = req->id;         /* the transactions list, by customer */
-    args[7] = "10";
+    args[MP_TXLIST_CUSTOMER_ID] = req->id;   /* the list, by customer */
+    args[MP_TXLIST_ROWS] = "10";
     st = mp_db_select(r, &mp_q_transactions_list, args, &latest);
     if (st != MP_DB_OK) {
         return mp_respond_db_error(r, st);

@@ -45,16 +45,19 @@ static const mp_list_t list = {
 
 int mp_api_products(mp_req_t *req)
 {
-    const char *category;
+    const char *filters[MP_PRODUCTS_NFILTERS];
 
-    mp_param_text(req->params, "category", 100, &category);
-    return mp_list_respond(req, &list, &category, 1);
+    mp_param_text(req->params, "category", 100,
+                  &filters[MP_PRODUCTS_CATEGORY]);
+    return mp_list_respond(req, &list, filters, MP_PRODUCTS_NFILTERS);
 }
 
 int mp_api_product(mp_req_t *req)
 {
     request_rec *r = req->r;
-    const char *window[3] = { NULL, NULL, DETAIL_DAYS };
+    const char *window[MP_WINDOW_NPARAMS] = {
+        [MP_WINDOW_DAYS] = DETAIL_DAYS
+    };
     mp_rows_t *one, *win, *daily;
     mp_db_status_t st;
     json_t *obj, *days;
@@ -67,7 +70,11 @@ int mp_api_product(mp_req_t *req)
     st = mp_db_select(r, &mp_q_window, window, &win);
     if (st == MP_DB_OK) {
         /* the last 30 days end on the latest day of the whole dataset */
-        const char *args[3] = { mp_cell(win, 0, 1), DETAIL_DAYS, req->id };
+        const char *args[MP_DAILY_SALES_NPARAMS] = {
+            [MP_DAILY_SALES_LAST_DAY] = mp_cell(win, 0, MP_WINDOW_COL_TO),
+            [MP_DAILY_SALES_DAYS] = DETAIL_DAYS,
+            [MP_DAILY_SALES_PRODUCT_ID] = req->id
+        };
 
         st = mp_db_select(r, mp_api_stmt(req, &mp_q_daily_sales,
                                          &mp_q_daily_sales_direct),

@@ -150,9 +150,10 @@ typedef enum {
 /* registry.c: every statement the module runs, by slot */
 extern const mp_stmt_t *const mp_stmt_registry[MP_STMT_COUNT];
 
-/* Analytics statements come in two forms: mp_q_NAME reads the rollups,
- * mp_q_NAME_direct aggregates `transactions` (MarketPulseRollups Off,
- * and the baseline of the benchmarks and tests). */
+/* Statements are declared below with the names of their parameters (an
+ * enum per statement or family: indexes into the params array, *_NPARAMS
+ * its length) and of the result columns callers read by position.
+ * t/unit/test_statements.c checks the counts against the statements. */
 
 /* db.c: what the database layer runs itself */
 extern const mp_stmt_t mp_q_session_setup;
@@ -164,23 +165,49 @@ extern const mp_stmt_t mp_q_local_timeout;
 /* health.c */
 extern const mp_stmt_t mp_q_ping;
 
-/* window.c: ($1 from, $2 to, $3 days back from to when from is NULL, or
- * NULL for "from the first transaction") -> from, to */
+/* Analytics statements come in two forms: mp_q_NAME reads the rollups,
+ * mp_q_NAME_direct aggregates `transactions` (MarketPulseRollups Off,
+ * and the baseline of the benchmarks and tests). */
+
+/* window.c: (from, to, days back from to when from is NULL, or NULL for
+ * "from the first transaction") -> from, to */
+enum { MP_WINDOW_FROM, MP_WINDOW_TO, MP_WINDOW_DAYS, MP_WINDOW_NPARAMS };
+enum { MP_WINDOW_COL_FROM, MP_WINDOW_COL_TO };
 extern const mp_stmt_t mp_q_window;
-/* ($1 last day, $2 number of days, $3 product id or NULL) -> one row per
- * day: date, revenue, transaction_count, units_sold */
+/* (last day, number of days, product id or NULL) -> one row per day:
+ * date, revenue, transaction_count, units_sold */
+enum {
+    MP_DAILY_SALES_LAST_DAY, MP_DAILY_SALES_DAYS, MP_DAILY_SALES_PRODUCT_ID,
+    MP_DAILY_SALES_NPARAMS
+};
 extern const mp_stmt_t mp_q_daily_sales;
 extern const mp_stmt_t mp_q_daily_sales_direct;
 
-/* dashboard.c */
+/* dashboard.c: (from, to) -> the document */
+enum { MP_DASHBOARD_FROM, MP_DASHBOARD_TO, MP_DASHBOARD_NPARAMS };
 extern const mp_stmt_t mp_q_dashboard;
 extern const mp_stmt_t mp_q_dashboard_direct;
 
-/* revenue.c */
+/* revenue.c: (from, to, day|week|month, most periods, days back from to
+ * when from is NULL) -> the document */
+enum {
+    MP_REVENUE_FROM, MP_REVENUE_TO, MP_REVENUE_GRANULARITY,
+    MP_REVENUE_PERIODS, MP_REVENUE_DAYS, MP_REVENUE_NPARAMS
+};
 extern const mp_stmt_t mp_q_revenue;
 extern const mp_stmt_t mp_q_revenue_direct;
 
-/* customers.c: list statements by sort and order */
+/* The list statements (customers_*, products_*, transactions_list and
+ * transactions_feed) take their filters first (counted by their own
+ * enum; none for a keyset or feed page), then the page: the cursor's key
+ * and id (NULL for a first page), the rows to fetch and, where the list
+ * has a total, the offset.  These count from the first parameter after
+ * the filters. */
+enum { MP_PAGE_AFTER_KEY, MP_PAGE_AFTER_ID, MP_PAGE_ROWS, MP_PAGE_OFFSET };
+
+/* customers.c: list statements by sort and order, (segment, country,
+ * then the page with offset) */
+enum { MP_CUSTOMERS_SEGMENT, MP_CUSTOMERS_COUNTRY, MP_CUSTOMERS_NFILTERS };
 extern const mp_stmt_t mp_q_customers_ltv_desc;
 extern const mp_stmt_t mp_q_customers_ltv_asc;
 extern const mp_stmt_t mp_q_customers_ltv_desc_direct;
@@ -197,7 +224,7 @@ extern const mp_stmt_t mp_q_customers_name_desc;
 extern const mp_stmt_t mp_q_customers_name_asc;
 extern const mp_stmt_t mp_q_customers_name_desc_direct;
 extern const mp_stmt_t mp_q_customers_name_asc_direct;
-/* cursor pages without filters, prepared */
+/* cursor pages without filters, prepared: (the page without offset) */
 extern const mp_stmt_t mp_q_customers_ltv_desc_keyset;
 extern const mp_stmt_t mp_q_customers_ltv_asc_keyset;
 extern const mp_stmt_t mp_q_customers_orders_desc_keyset;
@@ -208,7 +235,9 @@ extern const mp_stmt_t mp_q_customers_name_desc_keyset;
 extern const mp_stmt_t mp_q_customers_name_asc_keyset;
 extern const mp_stmt_t mp_q_customer_by_id;
 
-/* products.c */
+/* products.c: list statements by sort and order, (category, then the
+ * page with offset) */
+enum { MP_PRODUCTS_CATEGORY, MP_PRODUCTS_NFILTERS };
 extern const mp_stmt_t mp_q_products_revenue_desc;
 extern const mp_stmt_t mp_q_products_revenue_asc;
 extern const mp_stmt_t mp_q_products_revenue_desc_direct;
@@ -224,7 +253,16 @@ extern const mp_stmt_t mp_q_products_name_asc_direct;
 extern const mp_stmt_t mp_q_product_by_id;
 extern const mp_stmt_t mp_q_product_by_id_direct;
 
-/* transactions.c */
+/* transactions.c: the list takes the filters, then the page without
+ * offset; the export the filters only; the feed the page only. */
+enum {
+    MP_TXLIST_FROM, MP_TXLIST_TO, MP_TXLIST_STATUS, MP_TXLIST_CUSTOMER_ID,
+    MP_TXLIST_PRODUCT_ID,
+    MP_TXLIST_NFILTERS,
+    MP_TXLIST_AFTER_KEY = MP_TXLIST_NFILTERS, MP_TXLIST_AFTER_ID,
+    MP_TXLIST_ROWS,
+    MP_TXLIST_NPARAMS
+};
 extern const mp_stmt_t mp_q_transactions_list;
 extern const mp_stmt_t mp_q_transactions_feed;
 extern const mp_stmt_t mp_q_transactions_export;
@@ -232,9 +270,25 @@ extern const mp_stmt_t mp_q_transaction_by_id;
 extern const mp_stmt_t mp_q_transactions_insert;
 extern const mp_stmt_t mp_q_transactions_insert_ids;
 extern const mp_stmt_t mp_q_transactions_missing;
+/* (id, status) */
+enum { MP_TXSTATUS_ID, MP_TXSTATUS_STATUS, MP_TXSTATUS_NPARAMS };
 extern const mp_stmt_t mp_q_transaction_set_status;
 
-/* idempotency.c */
+/* idempotency.c: claim (key, request hash, seconds to keep); read (key)
+ * -> request hash, status, body, location; store (key, status, body,
+ * location) */
+enum {
+    MP_IDEM_CLAIM_KEY, MP_IDEM_CLAIM_HASH, MP_IDEM_CLAIM_TTL,
+    MP_IDEM_CLAIM_NPARAMS
+};
+enum {
+    MP_IDEM_READ_COL_HASH, MP_IDEM_READ_COL_STATUS, MP_IDEM_READ_COL_BODY,
+    MP_IDEM_READ_COL_LOCATION
+};
+enum {
+    MP_IDEM_STORE_KEY, MP_IDEM_STORE_STATUS, MP_IDEM_STORE_BODY,
+    MP_IDEM_STORE_LOCATION, MP_IDEM_STORE_NPARAMS
+};
 extern const mp_stmt_t mp_q_idempotency_claim;
 extern const mp_stmt_t mp_q_idempotency_read;
 extern const mp_stmt_t mp_q_idempotency_store;

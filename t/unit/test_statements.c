@@ -1,8 +1,9 @@
 /* The statement registry (queries/registry.c): every slot holds the
  * statement that names it, labels are unique and fit "mp_<label>" as a
- * server-side name, and each statement's nparams is the highest $n its
- * SQL uses, every $1..$n among them (PostgreSQL cannot type a parameter
- * the text never mentions). */
+ * server-side name, each statement's nparams is the highest $n its SQL
+ * uses, every $1..$n among them (PostgreSQL cannot type a parameter the
+ * text never mentions), and the parameter names of queries/queries.h
+ * count what the statements take. */
 #include <ctype.h>
 #include <string.h>
 
@@ -102,6 +103,61 @@ static void test_nparams_is_the_highest_placeholder(void **state)
     }
 }
 
+static int starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* The names callers index params with (queries/queries.h) cover exactly
+ * the parameters each statement takes. */
+static void test_argument_names_match_nparams(void **state)
+{
+    (void)state;
+    assert_int_equal(mp_q_window.nparams, MP_WINDOW_NPARAMS);
+    assert_int_equal(mp_q_daily_sales.nparams, MP_DAILY_SALES_NPARAMS);
+    assert_int_equal(mp_q_daily_sales_direct.nparams,
+                     MP_DAILY_SALES_NPARAMS);
+    assert_int_equal(mp_q_dashboard.nparams, MP_DASHBOARD_NPARAMS);
+    assert_int_equal(mp_q_dashboard_direct.nparams, MP_DASHBOARD_NPARAMS);
+    assert_int_equal(mp_q_revenue.nparams, MP_REVENUE_NPARAMS);
+    assert_int_equal(mp_q_revenue_direct.nparams, MP_REVENUE_NPARAMS);
+    assert_int_equal(mp_q_transaction_set_status.nparams,
+                     MP_TXSTATUS_NPARAMS);
+    assert_int_equal(mp_q_idempotency_claim.nparams, MP_IDEM_CLAIM_NPARAMS);
+    assert_int_equal(mp_q_idempotency_store.nparams, MP_IDEM_STORE_NPARAMS);
+
+    /* the lists: filters, then the page (api/list.c fills it) */
+    assert_int_equal(mp_q_transactions_export.nparams, MP_TXLIST_NFILTERS);
+    assert_int_equal(mp_q_transactions_list.nparams, MP_TXLIST_NPARAMS);
+    assert_int_equal(MP_TXLIST_AFTER_KEY,
+                     MP_TXLIST_NFILTERS + MP_PAGE_AFTER_KEY);
+    assert_int_equal(MP_TXLIST_AFTER_ID,
+                     MP_TXLIST_NFILTERS + MP_PAGE_AFTER_ID);
+    assert_int_equal(MP_TXLIST_ROWS, MP_TXLIST_NFILTERS + MP_PAGE_ROWS);
+    assert_int_equal(mp_q_transactions_feed.nparams, MP_PAGE_ROWS + 1);
+    for (int i = 0; i < MP_STMT_COUNT; i++) {
+        const mp_stmt_t *stmt = mp_stmt_registry[i];
+
+        assert_non_null(stmt);
+        if (starts_with(stmt->label, "customers_")) {
+            assert_int_equal(stmt->nparams, ends_with(stmt->label, "_keyset")
+                             ? MP_PAGE_ROWS + 1
+                             : MP_CUSTOMERS_NFILTERS + MP_PAGE_OFFSET + 1);
+        }
+        if (starts_with(stmt->label, "products_")) {
+            assert_int_equal(stmt->nparams,
+                             MP_PRODUCTS_NFILTERS + MP_PAGE_OFFSET + 1);
+        }
+    }
+}
+
 /* The check itself: it must catch a count too low, too high, a gap in
  * the numbers, and read numbers of two digits. */
 static void test_placeholder_check_catches_wrong_counts(void **state)
@@ -136,6 +192,7 @@ int main(void)
         POOL_TEST(test_every_slot_holds_the_statement_naming_it),
         POOL_TEST(test_labels_are_unique_lowercase_names),
         POOL_TEST(test_nparams_is_the_highest_placeholder),
+        POOL_TEST(test_argument_names_match_nparams),
         POOL_TEST(test_placeholder_check_catches_wrong_counts),
     };
 
