@@ -119,29 +119,39 @@ static int ends_with(const char *s, const char *suffix)
  * the parameters each statement takes. */
 static void test_argument_names_match_nparams(void **state)
 {
-    (void)state;
-    assert_int_equal(mp_q_window.nparams, MP_WINDOW_NPARAMS);
-    assert_int_equal(mp_q_daily_sales.nparams, MP_DAILY_SALES_NPARAMS);
-    assert_int_equal(mp_q_daily_sales_direct.nparams,
-                     MP_DAILY_SALES_NPARAMS);
-    assert_int_equal(mp_q_dashboard.nparams, MP_DASHBOARD_NPARAMS);
-    assert_int_equal(mp_q_dashboard_direct.nparams, MP_DASHBOARD_NPARAMS);
-    assert_int_equal(mp_q_revenue.nparams, MP_REVENUE_NPARAMS);
-    assert_int_equal(mp_q_revenue_direct.nparams, MP_REVENUE_NPARAMS);
-    assert_int_equal(mp_q_transaction_set_status.nparams,
-                     MP_TXSTATUS_NPARAMS);
-    assert_int_equal(mp_q_idempotency_claim.nparams, MP_IDEM_CLAIM_NPARAMS);
-    assert_int_equal(mp_q_idempotency_store.nparams, MP_IDEM_STORE_NPARAMS);
+    static const struct {
+        const mp_stmt_t *stmt;
+        int nparams;
+    } named[] = {
+        {&mp_q_window, MP_WINDOW_NPARAMS},
+        {&mp_q_daily_sales, MP_DAILY_SALES_NPARAMS},
+        {&mp_q_daily_sales_direct, MP_DAILY_SALES_NPARAMS},
+        {&mp_q_dashboard, MP_DASHBOARD_NPARAMS},
+        {&mp_q_dashboard_direct, MP_DASHBOARD_NPARAMS},
+        {&mp_q_revenue, MP_REVENUE_NPARAMS},
+        {&mp_q_revenue_direct, MP_REVENUE_NPARAMS},
+        {&mp_q_transaction_set_status, MP_TXSTATUS_NPARAMS},
+        {&mp_q_idempotency_claim, MP_IDEM_CLAIM_NPARAMS},
+        {&mp_q_idempotency_store, MP_IDEM_STORE_NPARAMS},
+        /* the lists: filters, then the page (api/list.c fills it) */
+        {&mp_q_transactions_export, MP_TXLIST_NFILTERS},
+        {&mp_q_transactions_list, MP_TXLIST_NPARAMS},
+        {&mp_q_transactions_feed, MP_PAGE_ROWS + 1},
+    };
 
-    /* the lists: filters, then the page (api/list.c fills it) */
-    assert_int_equal(mp_q_transactions_export.nparams, MP_TXLIST_NFILTERS);
-    assert_int_equal(mp_q_transactions_list.nparams, MP_TXLIST_NPARAMS);
+    (void)state;
+    for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+        if (named[i].stmt->nparams != named[i].nparams) {
+            fail_msg("%s: nparams %d, its names count %d",
+                     named[i].stmt->label, named[i].stmt->nparams,
+                     named[i].nparams);
+        }
+    }
     assert_int_equal(MP_TXLIST_AFTER_KEY,
                      MP_TXLIST_NFILTERS + MP_PAGE_AFTER_KEY);
     assert_int_equal(MP_TXLIST_AFTER_ID,
                      MP_TXLIST_NFILTERS + MP_PAGE_AFTER_ID);
     assert_int_equal(MP_TXLIST_ROWS, MP_TXLIST_NFILTERS + MP_PAGE_ROWS);
-    assert_int_equal(mp_q_transactions_feed.nparams, MP_PAGE_ROWS + 1);
     for (int i = 0; i < MP_STMT_COUNT; i++) {
         const mp_stmt_t *stmt = mp_stmt_registry[i];
 
