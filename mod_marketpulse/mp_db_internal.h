@@ -1,7 +1,9 @@
 /* What the files of the database layer share and handlers never see:
  * libpq results and connections.  mp_db_conn.c holds the request's gate
- * slot and connection, mp_db_session.c what each session has set up,
- * mp_db_error.c SQLSTATEs, mp_db.c and mp_db_stream.c the public calls. */
+ * slot and connection (and mp_db_release, mp_db_post_config),
+ * mp_db_session.c what each session has set up (and mp_db_child_init),
+ * mp_db_error.c SQLSTATEs, mp_db.c reads and transactions, mp_db_stream.c
+ * streaming. */
 #ifndef MP_DB_INTERNAL_H
 #define MP_DB_INTERNAL_H
 
