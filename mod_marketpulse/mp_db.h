@@ -15,6 +15,9 @@ typedef enum {
     MP_DB_TIMEOUT,       /* MarketPulseStatementTimeout cancelled it */
     MP_DB_CONSTRAINT,    /* a value broke a constraint or its type's range
                             (SQLSTATE 23xxx, 22xxx) */
+    MP_DB_CONFLICT,      /* transaction aborted by a conflict with another
+                            one (deadlock, serialization: SQLSTATE 40xxx);
+                            safe to retry */
     MP_DB_ERROR          /* anything else: a bug or a schema mismatch */
 } mp_db_status_t;
 
@@ -30,10 +33,13 @@ typedef enum {
 } mp_plan_t;
 
 /* A statement: its label names it in logs and figures (and on the server
- * as "mp_<label>" when cached; labels are unique); its SQL lives in
- * queries/, one file per resource, and takes $1..$n as parameters. */
+ * as "mp_<label>" when cached; labels are unique); slot is its index in
+ * mp_stmt_registry (MP_STMT_<LABEL>, queries/queries.h), for figures
+ * kept per statement; its SQL lives in queries/, one file per resource,
+ * and takes $1..$n as parameters. */
 typedef struct {
     const char *label;
+    int slot;
     const char *sql;
     int nparams;
     mp_plan_t plan;

@@ -178,6 +178,11 @@ int mp_respond_db_error(request_rec *r, mp_db_status_t status)
     case MP_DB_TIMEOUT:
         return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE,
                                 "The database query timed out.", NULL);
+    case MP_DB_CONFLICT:
+        apr_table_setn(r->err_headers_out, "Retry-After", "1");
+        return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE, "The database "
+                                "aborted the request because of a conflict "
+                                "with a concurrent one; retry.", NULL);
     default:
         return mp_respond_error(r, HTTP_INTERNAL_SERVER_ERROR,
                                 "Internal error.", NULL);

@@ -51,9 +51,9 @@ int mp_api_admin_cache_clear(mp_req_t *req);
 extern const mp_col_t mp_api_transaction_cols[MP_API_TRANSACTION_COLS];
 json_t *mp_api_transaction_rows(const mp_rows_t *rows, int max_rows);
 json_t *mp_api_transaction_object(const mp_rows_t *rows, int row);
-/* Reads the list filters (from, to, status, customer_id, product_id) in
- * the order the list and export statements take them. */
-#define MP_API_TRANSACTION_FILTERS 5
+/* Reads the list filters (from, to, status, customer_id, product_id)
+ * into filters[MP_TXLIST_NFILTERS], in the order the list and export
+ * statements take them. */
 void mp_api_transaction_filters(mp_params_t *ps, const char **filters);
 
 /* list.c: the paginated lists (customers, products, transactions) */
@@ -65,15 +65,14 @@ typedef struct {
     const mp_stmt_t *desc_direct, *asc_direct;  /* MarketPulseRollups Off */
 } mp_sort_t;
 
-/* The four statements of a sort: desc, asc, then their direct forms. */
-#define MP_SORT_STMTS(name) \
-    &mp_q_##name##_desc, &mp_q_##name##_asc, \
-    &mp_q_##name##_desc_direct, &mp_q_##name##_asc_direct
-
-/* The statement pair of an analytics query: the rollup form, or the
- * direct one where MarketPulseRollups is Off. */
-#define MP_Q(req, name) \
-    (mp_conf_rollups((req)->conf) ? &mp_q_##name : &mp_q_##name##_direct)
+/* Of an analytics statement's two forms, the one this request runs: the
+ * rollup form, or the direct one where MarketPulseRollups is Off. */
+static inline const mp_stmt_t *mp_api_stmt(const mp_req_t *req,
+                                           const mp_stmt_t *rollups,
+                                           const mp_stmt_t *direct)
+{
+    return mp_conf_rollups(req->conf) ? rollups : direct;
+}
 
 /* A list: its sorts (the first is the default; ends with a NULL name),
  * its columns, and where the sort key and the total are among them.

@@ -1,22 +1,38 @@
 /* /api/customers and /api/customers/{id}: analytics per customer. */
 #include "api.h"
 
-/* The sorts, with the statements STMTS(name) gives for each */
-#define CUSTOMER_SORTS(STMTS) {                                            \
-    {"lifetime_value", MP_KEY_NUMERIC, "desc", STMTS(customers_ltv)},      \
-    {"total_orders", MP_KEY_INTEGER, "desc", STMTS(customers_orders)},     \
-    {"last_purchase", MP_KEY_TIMESTAMP, "desc", STMTS(customers_last)},    \
-    {"name", MP_KEY_TEXT, "asc", STMTS(customers_name)},                   \
-    {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}                      \
-}
-static const mp_sort_t sorts[] = CUSTOMER_SORTS(MP_SORT_STMTS);
+/* The sorts: public name, kind of key, default order */
+#define SORT_LTV "lifetime_value", MP_KEY_NUMERIC, "desc"
+#define SORT_ORDERS "total_orders", MP_KEY_INTEGER, "desc"
+#define SORT_LAST "last_purchase", MP_KEY_TIMESTAMP, "desc"
+#define SORT_NAME "name", MP_KEY_TEXT, "asc"
+
+static const mp_sort_t sorts[] = {
+    {SORT_LTV, &mp_q_customers_ltv_desc, &mp_q_customers_ltv_asc,
+     &mp_q_customers_ltv_desc_direct, &mp_q_customers_ltv_asc_direct},
+    {SORT_ORDERS, &mp_q_customers_orders_desc, &mp_q_customers_orders_asc,
+     &mp_q_customers_orders_desc_direct, &mp_q_customers_orders_asc_direct},
+    {SORT_LAST, &mp_q_customers_last_desc, &mp_q_customers_last_asc,
+     &mp_q_customers_last_desc_direct, &mp_q_customers_last_asc_direct},
+    {SORT_NAME, &mp_q_customers_name_desc, &mp_q_customers_name_asc,
+     &mp_q_customers_name_desc_direct, &mp_q_customers_name_asc_direct},
+    {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}
+};
 
 /* A cursor page of the rollups without filters: the prepared keyset
  * statements.  They read the rollups only: with MarketPulseRollups Off
  * the handler takes the list above. */
-#define KEYSET_STMTS(name) \
-    &mp_q_##name##_desc_keyset, &mp_q_##name##_asc_keyset, NULL, NULL
-static const mp_sort_t keyset_sorts[] = CUSTOMER_SORTS(KEYSET_STMTS);
+static const mp_sort_t keyset_sorts[] = {
+    {SORT_LTV, &mp_q_customers_ltv_desc_keyset,
+     &mp_q_customers_ltv_asc_keyset, NULL, NULL},
+    {SORT_ORDERS, &mp_q_customers_orders_desc_keyset,
+     &mp_q_customers_orders_asc_keyset, NULL, NULL},
+    {SORT_LAST, &mp_q_customers_last_desc_keyset,
+     &mp_q_customers_last_asc_keyset, NULL, NULL},
+    {SORT_NAME, &mp_q_customers_name_desc_keyset,
+     &mp_q_customers_name_asc_keyset, NULL, NULL},
+    {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}
+};
 
 static const char *const segments[] = {"enterprise", "smb", "consumer", NULL};
 
@@ -49,21 +65,23 @@ static const mp_list_t keyset_list = {
 
 int mp_api_customers(mp_req_t *req)
 {
-    const char *filters[2];
+    const char *filters[MP_CUSTOMERS_NFILTERS];
 
-    mp_param_enum(req->params, "segment", segments, NULL, &filters[0]);
-    mp_param_country(req->params, "country", &filters[1]);
-    if (!filters[0] && !filters[1] && mp_conf_rollups(req->conf)
+    mp_param_enum(req->params, "segment", segments, NULL,
+                  &filters[MP_CUSTOMERS_SEGMENT]);
+    mp_param_country(req->params, "country", &filters[MP_CUSTOMERS_COUNTRY]);
+    if (!filters[MP_CUSTOMERS_SEGMENT] && !filters[MP_CUSTOMERS_COUNTRY]
+        && mp_conf_rollups(req->conf)
         && apr_table_get(req->params->args, "cursor")) {
         return mp_list_respond(req, &keyset_list, filters, 0);
     }
-    return mp_list_respond(req, &list, filters, 2);
+    return mp_list_respond(req, &list, filters, MP_CUSTOMERS_NFILTERS);
 }
 
 int mp_api_customer(mp_req_t *req)
 {
     request_rec *r = req->r;
-    const char *args[8] = { NULL };
+    const char *args[MP_TXLIST_NPARAMS] = { NULL };
     mp_rows_t *one, *latest;
     mp_db_status_t st;
     json_t *obj, *tx;
@@ -71,8 +89,8 @@ int mp_api_customer(mp_req_t *req)
     if (!mp_fetch_by_id(req, &mp_q_customer_by_id, "customer", &one)) {
         return OK;
     }
-    args[3] = req->id;         /* the transactions list, by customer */
-    args[7] = "10";
+    args[MP_TXLIST_CUSTOMER_ID] = req->id;   /* the list, by customer */
+    args[MP_TXLIST_ROWS] = "10";
     st = mp_db_select(r, &mp_q_transactions_list, args, &latest);
     if (st != MP_DB_OK) {
         return mp_respond_db_error(r, st);

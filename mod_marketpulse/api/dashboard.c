@@ -6,15 +6,18 @@
 int mp_api_dashboard(mp_req_t *req)
 {
     request_rec *r = req->r;
-    const char *window[2];
+    const char *args[MP_DASHBOARD_NPARAMS];
     mp_rows_t *doc;
     mp_db_status_t st;
 
-    mp_param_window(req->params, &window[0], &window[1]);
+    mp_param_window(req->params, &args[MP_DASHBOARD_FROM],
+                    &args[MP_DASHBOARD_TO]);
     if (!mp_params_ok(req->params)) {
         return mp_respond_invalid(r, req->params);
     }
-    st = mp_db_select(r, MP_Q(req, dashboard), window, &doc);
+    st = mp_db_select(r, mp_api_stmt(req, &mp_q_dashboard,
+                                     &mp_q_dashboard_direct),
+                      args, &doc);
     if (st != MP_DB_OK) {
         return mp_respond_db_error(r, st);
     }

@@ -176,7 +176,7 @@ int mp_api_transactions_export(mp_req_t *req)
     mp_params_t *ps = req->params;
     mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
                                              &marketpulse_module);
-    const char *format, *filters[MP_API_TRANSACTION_FILTERS];
+    const char *format, *filters[MP_TXLIST_NFILTERS];
     export_t ex;
     mp_db_status_t st;
 

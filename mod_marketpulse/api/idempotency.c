@@ -53,14 +53,16 @@ const char *mp_idem_hash(request_rec *r, const char *path, const char *body,
 
 static int replay(request_rec *r, const mp_rows_t *first)
 {
-    const char *location = mp_cell(first, 0, 3);
+    const char *location = mp_cell(first, 0, MP_IDEM_READ_COL_LOCATION);
+    const char *body = mp_cell(first, 0, MP_IDEM_READ_COL_BODY);
 
     if (location) {
         apr_table_setn(r->headers_out, "Location", location);
     }
     apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
-    return mp_respond_body(r, atoi(mp_cell(first, 0, 1)),
-                           mp_cell(first, 0, 2), strlen(mp_cell(first, 0, 2)));
+    return mp_respond_body(r, atoi(mp_cell(first, 0,
+                                           MP_IDEM_READ_COL_STATUS)),
+                           body, strlen(body));
 }
 
 mp_idem_t mp_idem_claim(mp_req_t *req, const char *key, const char *hash)
@@ -68,8 +70,9 @@ mp_idem_t mp_idem_claim(mp_req_t *req, const char *key, const char *hash)
     request_rec *r = req->r;
     mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
                                              &marketpulse_module);
-    const char *args[3] = {
-        key, hash, apr_itoa(r->pool, mp_conf_idempotency_ttl(sc))
+    const char *args[MP_IDEM_CLAIM_NPARAMS] = {
+        [MP_IDEM_CLAIM_KEY] = key, [MP_IDEM_CLAIM_HASH] = hash,
+        [MP_IDEM_CLAIM_TTL] = apr_itoa(r->pool, mp_conf_idempotency_ttl(sc))
     };
     mp_rows_t *rows;
     mp_db_status_t st = mp_db_exec(r, &mp_q_idempotency_claim, args, &rows);
@@ -84,12 +87,13 @@ mp_idem_t mp_idem_claim(mp_req_t *req, const char *key, const char *hash)
     if (st != MP_DB_OK) {
         mp_respond_db_error(r, st);
     }
-    else if (rows->nrows == 0 || strcmp(mp_cell(rows, 0, 0), hash) != 0) {
+    else if (rows->nrows == 0
+             || strcmp(mp_cell(rows, 0, MP_IDEM_READ_COL_HASH), hash) != 0) {
         mp_respond_error(r, HTTP_CONFLICT, "This Idempotency-Key was used "
                          "with another request body; use a new key for a "
                          "new request.", NULL);
     }
-    else if (mp_cell(rows, 0, 1) == NULL) {
+    else if (mp_cell(rows, 0, MP_IDEM_READ_COL_STATUS) == NULL) {
         mp_respond_error(r, HTTP_CONFLICT, "A request with this "
                          "Idempotency-Key is still being processed.", NULL);
     }
@@ -102,8 +106,10 @@ mp_idem_t mp_idem_claim(mp_req_t *req, const char *key, const char *hash)
 mp_db_status_t mp_idem_store(mp_req_t *req, const char *key, int status,
                              const char *body, const char *location)
 {
-    const char *args[4] = {
-        key, apr_itoa(req->r->pool, status), body, location
+    const char *args[MP_IDEM_STORE_NPARAMS] = {
+        [MP_IDEM_STORE_KEY] = key,
+        [MP_IDEM_STORE_STATUS] = apr_itoa(req->r->pool, status),
+        [MP_IDEM_STORE_BODY] = body, [MP_IDEM_STORE_LOCATION] = location
     };
 
     return mp_db_exec(req->r, &mp_q_idempotency_store, args, NULL);

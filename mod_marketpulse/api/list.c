@@ -18,6 +18,8 @@ typedef struct {
 
 static const char *const both_orders[] = {"asc", "desc", NULL};
 
+#define COL_ID 0               /* every list's rows start with their id */
+
 static const mp_sort_t *find_sort(const mp_sort_t *sorts, const char *name)
 {
     for (; sorts->name; sorts++) {
@@ -108,11 +110,9 @@ static const mp_stmt_t *page_parse(mp_req_t *req, const mp_sort_t *sorts,
     if (!mp_params_ok(ps)) {
         return NULL;
     }
-    if (!mp_conf_rollups(req->conf)) {
-        return strcmp(order, "asc") == 0 ? sort->asc_direct
-                                         : sort->desc_direct;
-    }
-    return strcmp(order, "asc") == 0 ? sort->asc : sort->desc;
+    return strcmp(order, "asc") == 0
+           ? mp_api_stmt(req, sort->asc, sort->asc_direct)
+           : mp_api_stmt(req, sort->desc, sort->desc_direct);
 }
 
 /* Runs a list statement; *total is right even for an offset past the
@@ -178,28 +178,28 @@ int mp_list_respond(mp_req_t *req, const mp_list_t *list,
                     const char *const *filters, int nfilters)
 {
     int with_offset = list->total_col >= 0;
-    const char **args = apr_palloc(req->r->pool,
-                                   sizeof(char *) * (size_t)(nfilters + 4));
+    const char **args = apr_palloc(req->r->pool, sizeof(char *)
+                                   * (size_t)(nfilters + MP_PAGE_OFFSET + 1));
     const mp_stmt_t *stmt;
     page_t page;
     mp_rows_t *rows;
     mp_db_status_t st;
     long long total = 0;
-    int n = nfilters;
 
     stmt = page_parse(req, list->sorts, with_offset, &page);
     if (stmt == NULL) {
         return mp_respond_invalid(req->r, req->params);
     }
     memcpy(args, filters, sizeof(char *) * (size_t)nfilters);
-    args[n++] = page.after_key;
-    args[n++] = page.after_id;
+    args[nfilters + MP_PAGE_AFTER_KEY] = page.after_key;
+    args[nfilters + MP_PAGE_AFTER_ID] = page.after_id;
     /* one row more than the page tells whether there is a next one */
-    args[n++] = apr_ltoa(req->r->pool, page.limit + 1);
+    args[nfilters + MP_PAGE_ROWS] = apr_ltoa(req->r->pool, page.limit + 1);
     if (with_offset) {
-        args[n] = apr_ltoa(req->r->pool, page.offset > 0 ? page.offset : 0);
-        st = page_fetch(req, &page, stmt, args, n, list->total_col, &rows,
-                        &total);
+        args[nfilters + MP_PAGE_OFFSET] =
+            apr_ltoa(req->r->pool, page.offset > 0 ? page.offset : 0);
+        st = page_fetch(req, &page, stmt, args, nfilters + MP_PAGE_OFFSET,
+                        list->total_col, &rows, &total);
     }
     else {
         st = mp_db_select(req->r, stmt, args, &rows);
@@ -210,8 +210,8 @@ int mp_list_respond(mp_req_t *req, const mp_list_t *list,
     mp_db_release(req->r);
     return mp_respond_data(req->r, mp_json_rows(rows, (int)page.limit,
                                                 list->cols, list->ncols),
-                           page_result(req, &page, rows, 0, list->key_col,
-                                       total));
+                           page_result(req, &page, rows, COL_ID,
+                                       list->key_col, total));
 }
 
 int mp_fetch_by_id(mp_req_t *req, const mp_stmt_t *stmt, const char *what,

@@ -4,9 +4,15 @@
 #define DETAIL_DAYS "30"
 
 static const mp_sort_t sorts[] = {
-    {"revenue", MP_KEY_NUMERIC, "desc", MP_SORT_STMTS(products_revenue)},
-    {"units_sold", MP_KEY_INTEGER, "desc", MP_SORT_STMTS(products_units)},
-    {"name", MP_KEY_TEXT, "asc", MP_SORT_STMTS(products_name)},
+    {"revenue", MP_KEY_NUMERIC, "desc",
+     &mp_q_products_revenue_desc, &mp_q_products_revenue_asc,
+     &mp_q_products_revenue_desc_direct, &mp_q_products_revenue_asc_direct},
+    {"units_sold", MP_KEY_INTEGER, "desc",
+     &mp_q_products_units_desc, &mp_q_products_units_asc,
+     &mp_q_products_units_desc_direct, &mp_q_products_units_asc_direct},
+    {"name", MP_KEY_TEXT, "asc",
+     &mp_q_products_name_desc, &mp_q_products_name_asc,
+     &mp_q_products_name_desc_direct, &mp_q_products_name_asc_direct},
     {NULL, MP_KEY_TEXT, NULL, NULL, NULL, NULL, NULL}
 };
 
@@ -39,29 +45,40 @@ static const mp_list_t list = {
 
 int mp_api_products(mp_req_t *req)
 {
-    const char *category;
+    const char *filters[MP_PRODUCTS_NFILTERS];
 
-    mp_param_text(req->params, "category", 100, &category);
-    return mp_list_respond(req, &list, &category, 1);
+    mp_param_text(req->params, "category", 100,
+                  &filters[MP_PRODUCTS_CATEGORY]);
+    return mp_list_respond(req, &list, filters, MP_PRODUCTS_NFILTERS);
 }
 
 int mp_api_product(mp_req_t *req)
 {
     request_rec *r = req->r;
-    const char *window[3] = { NULL, NULL, DETAIL_DAYS };
+    const char *window[MP_WINDOW_NPARAMS] = {
+        [MP_WINDOW_DAYS] = DETAIL_DAYS
+    };
     mp_rows_t *one, *win, *daily;
     mp_db_status_t st;
     json_t *obj, *days;
 
-    if (!mp_fetch_by_id(req, MP_Q(req, product_by_id), "product", &one)) {
+    if (!mp_fetch_by_id(req, mp_api_stmt(req, &mp_q_product_by_id,
+                                         &mp_q_product_by_id_direct),
+                        "product", &one)) {
         return OK;
     }
     st = mp_db_select(r, &mp_q_window, window, &win);
     if (st == MP_DB_OK) {
         /* the last 30 days end on the latest day of the whole dataset */
-        const char *args[3] = { mp_cell(win, 0, 1), DETAIL_DAYS, req->id };
+        const char *args[MP_DAILY_SALES_NPARAMS] = {
+            [MP_DAILY_SALES_LAST_DAY] = mp_cell(win, 0, MP_WINDOW_COL_TO),
+            [MP_DAILY_SALES_DAYS] = DETAIL_DAYS,
+            [MP_DAILY_SALES_PRODUCT_ID] = req->id
+        };
 
-        st = mp_db_select(r, MP_Q(req, daily_sales), args, &daily);
+        st = mp_db_select(r, mp_api_stmt(req, &mp_q_daily_sales,
+                                         &mp_q_daily_sales_direct),
+                          args, &daily);
     }
     if (st != MP_DB_OK) {
         return mp_respond_db_error(r, st);

@@ -13,21 +13,24 @@ static const char *const granularities[] = {"day", "week", "month", NULL};
 int mp_api_revenue(mp_req_t *req)
 {
     request_rec *r = req->r;
-    const char *args[5];
+    const char *args[MP_REVENUE_NPARAMS];
     long limit;
     mp_rows_t *doc;
     mp_db_status_t st;
 
-    mp_param_window(req->params, &args[0], &args[1]);
+    mp_param_window(req->params, &args[MP_REVENUE_FROM],
+                    &args[MP_REVENUE_TO]);
     mp_param_enum(req->params, "granularity", granularities, "day",
-                  &args[2]);
+                  &args[MP_REVENUE_GRANULARITY]);
     mp_param_int(req->params, "limit", MAX_PERIODS, 1, MAX_PERIODS, &limit);
     if (!mp_params_ok(req->params)) {
         return mp_respond_invalid(r, req->params);
     }
-    args[3] = apr_ltoa(r->pool, limit);
-    args[4] = DEFAULT_DAYS;
-    st = mp_db_select(r, MP_Q(req, revenue), args, &doc);
+    args[MP_REVENUE_PERIODS] = apr_ltoa(r->pool, limit);
+    args[MP_REVENUE_DAYS] = DEFAULT_DAYS;
+    st = mp_db_select(r, mp_api_stmt(req, &mp_q_revenue,
+                                     &mp_q_revenue_direct),
+                      args, &doc);
     if (st != MP_DB_OK) {
         return mp_respond_db_error(r, st);
     }

@@ -41,10 +41,11 @@ json_t *mp_api_transaction_object(const mp_rows_t *rows, int row)
 
 void mp_api_transaction_filters(mp_params_t *ps, const char **filters)
 {
-    mp_param_window(ps, &filters[0], &filters[1]);
-    mp_param_enum(ps, "status", mp_transaction_statuses, NULL, &filters[2]);
-    mp_param_id(ps, "customer_id", &filters[3]);
-    mp_param_id(ps, "product_id", &filters[4]);
+    mp_param_window(ps, &filters[MP_TXLIST_FROM], &filters[MP_TXLIST_TO]);
+    mp_param_enum(ps, "status", mp_transaction_statuses, NULL,
+                  &filters[MP_TXLIST_STATUS]);
+    mp_param_id(ps, "customer_id", &filters[MP_TXLIST_CUSTOMER_ID]);
+    mp_param_id(ps, "product_id", &filters[MP_TXLIST_PRODUCT_ID]);
 }
 
 static const mp_list_t list = {
@@ -58,7 +59,7 @@ static const mp_list_t feed = {
 
 static int any_filter(const char *const *filters)
 {
-    for (int i = 0; i < MP_API_TRANSACTION_FILTERS; i++) {
+    for (int i = 0; i < MP_TXLIST_NFILTERS; i++) {
         if (filters[i] != NULL) {
             return 1;
         }
@@ -78,11 +79,11 @@ int mp_api_transaction(mp_req_t *req)
 
 int mp_api_transactions(mp_req_t *req)
 {
-    const char *filters[MP_API_TRANSACTION_FILTERS];
+    const char *filters[MP_TXLIST_NFILTERS];
 
     mp_api_transaction_filters(req->params, filters);
     if (!any_filter(filters)) {
         return mp_list_respond(req, &feed, filters, 0);
     }
-    return mp_list_respond(req, &list, filters, MP_API_TRANSACTION_FILTERS);
+    return mp_list_respond(req, &list, filters, MP_TXLIST_NFILTERS);
 }

@@ -17,6 +17,8 @@
 /* transactions_missing answers (n, field) per unknown id. */
 #define COL_MISSING_N 0
 #define COL_MISSING_FIELD 1
+/* both inserts answer the id first */
+#define COL_ID 0
 
 /* After COMMIT: the write must be visible to the next read anywhere. */
 static void invalidate(request_rec *r)
@@ -94,7 +96,7 @@ static json_t *created_data(const mp_rows_t *rows, int batch)
     ids = json_array();
     for (int i = 0; i < rows->nrows; i++) {
         json_array_append_new(ids, json_integer(apr_atoi64(
-                              mp_cell(rows, i, 0))));
+                              mp_cell(rows, i, COL_ID))));
     }
     return json_pack("{s:i, s:o}", "count", rows->nrows, "ids", ids);
 }
@@ -120,7 +122,7 @@ static int insert_items(mp_req_t *req, const mp_txn_input_t *in,
     }
     data = created_data(rows, in->batch);
     *location = in->batch ? NULL : apr_pstrcat(r->pool, r->uri, "/",
-                        mp_cell(rows, 0, 0), NULL);
+                        mp_cell(rows, 0, COL_ID), NULL);
     *text = data ? json_dumps(mp_envelope_data(data, NULL), JSON_COMPACT)
                  : NULL;
     if (*text == NULL) {
@@ -214,7 +216,7 @@ int mp_api_transactions_create(mp_req_t *req)
 int mp_api_transaction_update(mp_req_t *req)
 {
     request_rec *r = req->r;
-    const char *raw, *args[2];
+    const char *raw, *args[MP_TXSTATUS_NPARAMS];
     apr_size_t len;
     json_t *body;
     mp_rows_t *rows;
@@ -226,7 +228,8 @@ int mp_api_transaction_update(mp_req_t *req)
                            &body, &raw, &len, &problem)) {
         return mp_respond_problem(r, &problem);
     }
-    ok = mp_txn_patch_read(r->pool, body, req->params->errors, &args[1]);
+    ok = mp_txn_patch_read(r->pool, body, req->params->errors,
+                           &args[MP_TXSTATUS_STATUS]);
     if (!mp_id_valid(req->id)) {
         ok = 0;
         mp_params_fail(req->params, "id", "must be a positive integer id");
@@ -236,8 +239,9 @@ int mp_api_transaction_update(mp_req_t *req)
         return mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY, "One or more "
                                 "fields are invalid.", req->params->errors);
     }
-    args[0] = req->id;
-    args[1] = apr_pstrdup(r->pool, args[1]);
+    args[MP_TXSTATUS_ID] = req->id;
+    args[MP_TXSTATUS_STATUS] = apr_pstrdup(r->pool,
+                                           args[MP_TXSTATUS_STATUS]);
     json_decref(body);
     st = mp_db_begin(r);
     if (st == MP_DB_OK) {

@@ -48,7 +48,7 @@
  * and the days at either end, so a year costs ~8,000 rollup rows, not
  * millions. */
 const mp_stmt_t mp_q_dashboard = {
-    "dashboard",
+    "dashboard", MP_STMT_DASHBOARD,
     "WITH " MP_SQL_WINDOW("$1", "$2", "NULL::int") ","
     " totals AS ("
     "  SELECT round(coalesce(sum(amount) FILTER"
@@ -105,7 +105,7 @@ const mp_stmt_t mp_q_dashboard = {
 };
 
 const mp_stmt_t mp_q_dashboard_direct = {
-    "dashboard_direct",
+    "dashboard_direct", MP_STMT_DASHBOARD_DIRECT,
     "WITH " MP_SQL_WINDOW("$1", "$2", "NULL::int") ","
     " totals AS ("
     "  SELECT round(coalesce(sum(amount) FILTER"

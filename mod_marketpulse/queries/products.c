@@ -32,28 +32,68 @@
     "  ORDER BY " KEY " " DIR ", id " DIR                                  \
     "  LIMIT $4::bigint OFFSET $5::bigint"
 
-#define PRODUCTS_STMT(name, SALES, suffix, KEY, KEY_TYPE)                 \
-    const mp_stmt_t mp_q_products_##name##_desc##suffix = {                \
-        "products_" #name "_desc" #suffix,                                 \
-        PRODUCTS_LIST(SALES, KEY, KEY_TYPE, "DESC", "<"), 5,               \
-        MP_PLAN_PER_CALL                                                   \
-    };                                                                     \
-    const mp_stmt_t mp_q_products_##name##_asc##suffix = {                 \
-        "products_" #name "_asc" #suffix,                                  \
-        PRODUCTS_LIST(SALES, KEY, KEY_TYPE, "ASC", ">"), 5,                \
-        MP_PLAN_PER_CALL                                                   \
-    }
+/* The SQL of a statement from the sales (SALES_*), a sort (BY_*) and an
+ * order (DESC, ASC): this expands them into PRODUCTS_LIST's arguments. */
+#define PRODUCTS(...) PRODUCTS_LIST(__VA_ARGS__)
+#define BY_REVENUE "revenue", "numeric"
+#define BY_UNITS "units", "bigint"
+#define BY_NAME "name", "text"
+#define DESC "DESC", "<"
+#define ASC "ASC", ">"
 
-PRODUCTS_STMT(revenue, SALES_ROLLUP, , "revenue", "numeric");
-PRODUCTS_STMT(units, SALES_ROLLUP, , "units", "bigint");
-PRODUCTS_STMT(name, SALES_ROLLUP, , "name", "text");
-PRODUCTS_STMT(revenue, SALES_DIRECT, _direct, "revenue", "numeric");
-PRODUCTS_STMT(units, SALES_DIRECT, _direct, "units", "bigint");
-PRODUCTS_STMT(name, SALES_DIRECT, _direct, "name", "text");
+const mp_stmt_t mp_q_products_revenue_desc = {
+    "products_revenue_desc", MP_STMT_PRODUCTS_REVENUE_DESC,
+    PRODUCTS(SALES_ROLLUP, BY_REVENUE, DESC), 5, MP_PLAN_PER_CALL
+};
+const mp_stmt_t mp_q_products_revenue_asc = {
+    "products_revenue_asc", MP_STMT_PRODUCTS_REVENUE_ASC,
+    PRODUCTS(SALES_ROLLUP, BY_REVENUE, ASC), 5, MP_PLAN_PER_CALL
+};
+const mp_stmt_t mp_q_products_units_desc = {
+    "products_units_desc", MP_STMT_PRODUCTS_UNITS_DESC,
+    PRODUCTS(SALES_ROLLUP, BY_UNITS, DESC), 5, MP_PLAN_PER_CALL
+};
+const mp_stmt_t mp_q_products_units_asc = {
+    "products_units_asc", MP_STMT_PRODUCTS_UNITS_ASC,
+    PRODUCTS(SALES_ROLLUP, BY_UNITS, ASC), 5, MP_PLAN_PER_CALL
+};
+const mp_stmt_t mp_q_products_name_desc = {
+    "products_name_desc", MP_STMT_PRODUCTS_NAME_DESC,
+    PRODUCTS(SALES_ROLLUP, BY_NAME, DESC), 5, MP_PLAN_PER_CALL
+};
+const mp_stmt_t mp_q_products_name_asc = {
+    "products_name_asc", MP_STMT_PRODUCTS_NAME_ASC,
+    PRODUCTS(SALES_ROLLUP, BY_NAME, ASC), 5, MP_PLAN_PER_CALL
+};
+
+const mp_stmt_t mp_q_products_revenue_desc_direct = {
+    "products_revenue_desc_direct", MP_STMT_PRODUCTS_REVENUE_DESC_DIRECT,
+    PRODUCTS(SALES_DIRECT, BY_REVENUE, DESC), 5, MP_PLAN_PER_CALL
+};
+const mp_stmt_t mp_q_products_revenue_asc_direct = {
+    "products_revenue_asc_direct", MP_STMT_PRODUCTS_REVENUE_ASC_DIRECT,
+    PRODUCTS(SALES_DIRECT, BY_REVENUE, ASC), 5, MP_PLAN_PER_CALL
+};
+const mp_stmt_t mp_q_products_units_desc_direct = {
+    "products_units_desc_direct", MP_STMT_PRODUCTS_UNITS_DESC_DIRECT,
+    PRODUCTS(SALES_DIRECT, BY_UNITS, DESC), 5, MP_PLAN_PER_CALL
+};
+const mp_stmt_t mp_q_products_units_asc_direct = {
+    "products_units_asc_direct", MP_STMT_PRODUCTS_UNITS_ASC_DIRECT,
+    PRODUCTS(SALES_DIRECT, BY_UNITS, ASC), 5, MP_PLAN_PER_CALL
+};
+const mp_stmt_t mp_q_products_name_desc_direct = {
+    "products_name_desc_direct", MP_STMT_PRODUCTS_NAME_DESC_DIRECT,
+    PRODUCTS(SALES_DIRECT, BY_NAME, DESC), 5, MP_PLAN_PER_CALL
+};
+const mp_stmt_t mp_q_products_name_asc_direct = {
+    "products_name_asc_direct", MP_STMT_PRODUCTS_NAME_ASC_DIRECT,
+    PRODUCTS(SALES_DIRECT, BY_NAME, ASC), 5, MP_PLAN_PER_CALL
+};
 
 /* ($1 id) -> one product with its all-time performance, or no row */
 const mp_stmt_t mp_q_product_by_id = {
-    "product_by_id",
+    "product_by_id", MP_STMT_PRODUCT_BY_ID,
     "SELECT p.id, p.sku, p.name, p.category, p.unit_price::text,"
     "       coalesce(s.units, 0), round(coalesce(s.revenue, 0), 2)::text,"
     "       coalesce(s.orders, 0),"
@@ -65,7 +105,7 @@ const mp_stmt_t mp_q_product_by_id = {
 };
 
 const mp_stmt_t mp_q_product_by_id_direct = {
-    "product_by_id_direct",
+    "product_by_id_direct", MP_STMT_PRODUCT_BY_ID_DIRECT,
     "SELECT p.id, p.sku, p.name, p.category, p.unit_price::text,"
     "       coalesce(sum(t.quantity), 0),"
     "       round(coalesce(sum(t.amount), 0), 2)::text, count(t.id),"

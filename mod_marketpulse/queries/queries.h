@@ -67,55 +67,202 @@
     "        WHERE later > " hi \
     "          AND earlier + 0 BETWEEN " lo " AND " hi ") END"
 
-/* Analytics statements come in two forms: mp_q_NAME reads the rollups,
- * mp_q_NAME_direct aggregates `transactions` (MarketPulseRollups Off,
- * and the baseline of the benchmarks and tests). */
-#define MP_STMT_PAIR(name) \
-    extern const mp_stmt_t mp_q_##name, mp_q_##name##_direct
+/* Every statement's slot: its index in mp_stmt_registry (registry.c)
+ * and the value of its mp_stmt_t.slot, so figures can be kept in an
+ * array per statement and listed by label. */
+typedef enum {
+    /* db.c */
+    MP_STMT_SESSION_SETUP,
+    MP_STMT_BEGIN,
+    MP_STMT_COMMIT,
+    MP_STMT_ROLLBACK,
+    MP_STMT_LOCAL_TIMEOUT,
+    /* health.c */
+    MP_STMT_PING,
+    /* window.c */
+    MP_STMT_WINDOW,
+    MP_STMT_DAILY_SALES,
+    MP_STMT_DAILY_SALES_DIRECT,
+    /* dashboard.c */
+    MP_STMT_DASHBOARD,
+    MP_STMT_DASHBOARD_DIRECT,
+    /* revenue.c */
+    MP_STMT_REVENUE,
+    MP_STMT_REVENUE_DIRECT,
+    /* customers.c */
+    MP_STMT_CUSTOMERS_LTV_DESC,
+    MP_STMT_CUSTOMERS_LTV_ASC,
+    MP_STMT_CUSTOMERS_LTV_DESC_DIRECT,
+    MP_STMT_CUSTOMERS_LTV_ASC_DIRECT,
+    MP_STMT_CUSTOMERS_ORDERS_DESC,
+    MP_STMT_CUSTOMERS_ORDERS_ASC,
+    MP_STMT_CUSTOMERS_ORDERS_DESC_DIRECT,
+    MP_STMT_CUSTOMERS_ORDERS_ASC_DIRECT,
+    MP_STMT_CUSTOMERS_LAST_DESC,
+    MP_STMT_CUSTOMERS_LAST_ASC,
+    MP_STMT_CUSTOMERS_LAST_DESC_DIRECT,
+    MP_STMT_CUSTOMERS_LAST_ASC_DIRECT,
+    MP_STMT_CUSTOMERS_NAME_DESC,
+    MP_STMT_CUSTOMERS_NAME_ASC,
+    MP_STMT_CUSTOMERS_NAME_DESC_DIRECT,
+    MP_STMT_CUSTOMERS_NAME_ASC_DIRECT,
+    MP_STMT_CUSTOMERS_LTV_DESC_KEYSET,
+    MP_STMT_CUSTOMERS_LTV_ASC_KEYSET,
+    MP_STMT_CUSTOMERS_ORDERS_DESC_KEYSET,
+    MP_STMT_CUSTOMERS_ORDERS_ASC_KEYSET,
+    MP_STMT_CUSTOMERS_LAST_DESC_KEYSET,
+    MP_STMT_CUSTOMERS_LAST_ASC_KEYSET,
+    MP_STMT_CUSTOMERS_NAME_DESC_KEYSET,
+    MP_STMT_CUSTOMERS_NAME_ASC_KEYSET,
+    MP_STMT_CUSTOMER_BY_ID,
+    /* products.c */
+    MP_STMT_PRODUCTS_REVENUE_DESC,
+    MP_STMT_PRODUCTS_REVENUE_ASC,
+    MP_STMT_PRODUCTS_REVENUE_DESC_DIRECT,
+    MP_STMT_PRODUCTS_REVENUE_ASC_DIRECT,
+    MP_STMT_PRODUCTS_UNITS_DESC,
+    MP_STMT_PRODUCTS_UNITS_ASC,
+    MP_STMT_PRODUCTS_UNITS_DESC_DIRECT,
+    MP_STMT_PRODUCTS_UNITS_ASC_DIRECT,
+    MP_STMT_PRODUCTS_NAME_DESC,
+    MP_STMT_PRODUCTS_NAME_ASC,
+    MP_STMT_PRODUCTS_NAME_DESC_DIRECT,
+    MP_STMT_PRODUCTS_NAME_ASC_DIRECT,
+    MP_STMT_PRODUCT_BY_ID,
+    MP_STMT_PRODUCT_BY_ID_DIRECT,
+    /* transactions.c */
+    MP_STMT_TRANSACTIONS_LIST,
+    MP_STMT_TRANSACTIONS_FEED,
+    MP_STMT_TRANSACTIONS_EXPORT,
+    MP_STMT_TRANSACTION_BY_ID,
+    MP_STMT_TRANSACTIONS_INSERT,
+    MP_STMT_TRANSACTIONS_INSERT_IDS,
+    MP_STMT_TRANSACTIONS_MISSING,
+    MP_STMT_TRANSACTION_SET_STATUS,
+    /* idempotency.c */
+    MP_STMT_IDEMPOTENCY_CLAIM,
+    MP_STMT_IDEMPOTENCY_READ,
+    MP_STMT_IDEMPOTENCY_STORE,
+    MP_STMT_IDEMPOTENCY_PURGE,
+    MP_STMT_COUNT
+} mp_stmt_slot_t;
+
+/* registry.c: every statement the module runs, by slot */
+extern const mp_stmt_t *const mp_stmt_registry[MP_STMT_COUNT];
+
+/* Statements are declared below with the names of their parameters (an
+ * enum per statement or family: indexes into the params array, *_NPARAMS
+ * its length) and of the result columns callers read by position.
+ * t/unit/test_statements.c checks the counts against the statements. */
+
+/* db.c: what the database layer runs itself */
+extern const mp_stmt_t mp_q_session_setup;
+extern const mp_stmt_t mp_q_begin;
+extern const mp_stmt_t mp_q_commit;
+extern const mp_stmt_t mp_q_rollback;
+extern const mp_stmt_t mp_q_local_timeout;
 
 /* health.c */
 extern const mp_stmt_t mp_q_ping;
 
-/* window.c: ($1 from, $2 to, $3 days back from to when from is NULL, or
- * NULL for "from the first transaction") -> from, to */
+/* Analytics statements come in two forms: mp_q_NAME reads the rollups,
+ * mp_q_NAME_direct aggregates `transactions` (MarketPulseRollups Off,
+ * and the baseline of the benchmarks and tests). */
+
+/* window.c: (from, to, days back from to when from is NULL, or NULL for
+ * "from the first transaction") -> from, to */
+enum { MP_WINDOW_FROM, MP_WINDOW_TO, MP_WINDOW_DAYS, MP_WINDOW_NPARAMS };
+enum { MP_WINDOW_COL_FROM, MP_WINDOW_COL_TO };
 extern const mp_stmt_t mp_q_window;
-/* ($1 last day, $2 number of days, $3 product id or NULL) -> one row per
- * day: date, revenue, transaction_count, units_sold */
-MP_STMT_PAIR(daily_sales);
+/* (last day, number of days, product id or NULL) -> one row per day:
+ * date, revenue, transaction_count, units_sold */
+enum {
+    MP_DAILY_SALES_LAST_DAY, MP_DAILY_SALES_DAYS, MP_DAILY_SALES_PRODUCT_ID,
+    MP_DAILY_SALES_NPARAMS
+};
+extern const mp_stmt_t mp_q_daily_sales;
+extern const mp_stmt_t mp_q_daily_sales_direct;
 
-/* dashboard.c */
-MP_STMT_PAIR(dashboard);
+/* dashboard.c: (from, to) -> the document */
+enum { MP_DASHBOARD_FROM, MP_DASHBOARD_TO, MP_DASHBOARD_NPARAMS };
+extern const mp_stmt_t mp_q_dashboard;
+extern const mp_stmt_t mp_q_dashboard_direct;
 
-/* revenue.c */
-MP_STMT_PAIR(revenue);
+/* revenue.c: (from, to, day|week|month, most periods, days back from to
+ * when from is NULL) -> the document */
+enum {
+    MP_REVENUE_FROM, MP_REVENUE_TO, MP_REVENUE_GRANULARITY,
+    MP_REVENUE_PERIODS, MP_REVENUE_DAYS, MP_REVENUE_NPARAMS
+};
+extern const mp_stmt_t mp_q_revenue;
+extern const mp_stmt_t mp_q_revenue_direct;
 
-/* customers.c: list statements by sort and order */
-MP_STMT_PAIR(customers_ltv_desc);
-MP_STMT_PAIR(customers_ltv_asc);
-MP_STMT_PAIR(customers_orders_desc);
-MP_STMT_PAIR(customers_orders_asc);
-MP_STMT_PAIR(customers_last_desc);
-MP_STMT_PAIR(customers_last_asc);
-MP_STMT_PAIR(customers_name_desc);
-MP_STMT_PAIR(customers_name_asc);
-/* cursor pages without filters, prepared */
-extern const mp_stmt_t mp_q_customers_ltv_desc_keyset,
-    mp_q_customers_ltv_asc_keyset, mp_q_customers_orders_desc_keyset,
-    mp_q_customers_orders_asc_keyset, mp_q_customers_last_desc_keyset,
-    mp_q_customers_last_asc_keyset, mp_q_customers_name_desc_keyset,
-    mp_q_customers_name_asc_keyset;
+/* The list statements (customers_*, products_*, transactions_list and
+ * transactions_feed) take their filters first (counted by their own
+ * enum; none for a keyset or feed page), then the page: the cursor's key
+ * and id (NULL for a first page), the rows to fetch and, where the list
+ * has a total, the offset.  These count from the first parameter after
+ * the filters. */
+enum { MP_PAGE_AFTER_KEY, MP_PAGE_AFTER_ID, MP_PAGE_ROWS, MP_PAGE_OFFSET };
+
+/* customers.c: list statements by sort and order, (segment, country,
+ * then the page with offset) */
+enum { MP_CUSTOMERS_SEGMENT, MP_CUSTOMERS_COUNTRY, MP_CUSTOMERS_NFILTERS };
+extern const mp_stmt_t mp_q_customers_ltv_desc;
+extern const mp_stmt_t mp_q_customers_ltv_asc;
+extern const mp_stmt_t mp_q_customers_ltv_desc_direct;
+extern const mp_stmt_t mp_q_customers_ltv_asc_direct;
+extern const mp_stmt_t mp_q_customers_orders_desc;
+extern const mp_stmt_t mp_q_customers_orders_asc;
+extern const mp_stmt_t mp_q_customers_orders_desc_direct;
+extern const mp_stmt_t mp_q_customers_orders_asc_direct;
+extern const mp_stmt_t mp_q_customers_last_desc;
+extern const mp_stmt_t mp_q_customers_last_asc;
+extern const mp_stmt_t mp_q_customers_last_desc_direct;
+extern const mp_stmt_t mp_q_customers_last_asc_direct;
+extern const mp_stmt_t mp_q_customers_name_desc;
+extern const mp_stmt_t mp_q_customers_name_asc;
+extern const mp_stmt_t mp_q_customers_name_desc_direct;
+extern const mp_stmt_t mp_q_customers_name_asc_direct;
+/* cursor pages without filters, prepared: (the page without offset) */
+extern const mp_stmt_t mp_q_customers_ltv_desc_keyset;
+extern const mp_stmt_t mp_q_customers_ltv_asc_keyset;
+extern const mp_stmt_t mp_q_customers_orders_desc_keyset;
+extern const mp_stmt_t mp_q_customers_orders_asc_keyset;
+extern const mp_stmt_t mp_q_customers_last_desc_keyset;
+extern const mp_stmt_t mp_q_customers_last_asc_keyset;
+extern const mp_stmt_t mp_q_customers_name_desc_keyset;
+extern const mp_stmt_t mp_q_customers_name_asc_keyset;
 extern const mp_stmt_t mp_q_customer_by_id;
 
-/* products.c */
-MP_STMT_PAIR(products_revenue_desc);
-MP_STMT_PAIR(products_revenue_asc);
-MP_STMT_PAIR(products_units_desc);
-MP_STMT_PAIR(products_units_asc);
-MP_STMT_PAIR(products_name_desc);
-MP_STMT_PAIR(products_name_asc);
-MP_STMT_PAIR(product_by_id);
+/* products.c: list statements by sort and order, (category, then the
+ * page with offset) */
+enum { MP_PRODUCTS_CATEGORY, MP_PRODUCTS_NFILTERS };
+extern const mp_stmt_t mp_q_products_revenue_desc;
+extern const mp_stmt_t mp_q_products_revenue_asc;
+extern const mp_stmt_t mp_q_products_revenue_desc_direct;
+extern const mp_stmt_t mp_q_products_revenue_asc_direct;
+extern const mp_stmt_t mp_q_products_units_desc;
+extern const mp_stmt_t mp_q_products_units_asc;
+extern const mp_stmt_t mp_q_products_units_desc_direct;
+extern const mp_stmt_t mp_q_products_units_asc_direct;
+extern const mp_stmt_t mp_q_products_name_desc;
+extern const mp_stmt_t mp_q_products_name_asc;
+extern const mp_stmt_t mp_q_products_name_desc_direct;
+extern const mp_stmt_t mp_q_products_name_asc_direct;
+extern const mp_stmt_t mp_q_product_by_id;
+extern const mp_stmt_t mp_q_product_by_id_direct;
 
-/* transactions.c */
+/* transactions.c: the list takes the filters, then the page without
+ * offset; the export the filters only; the feed the page only. */
+enum {
+    MP_TXLIST_FROM, MP_TXLIST_TO, MP_TXLIST_STATUS, MP_TXLIST_CUSTOMER_ID,
+    MP_TXLIST_PRODUCT_ID,
+    MP_TXLIST_NFILTERS,
+    MP_TXLIST_AFTER_KEY = MP_TXLIST_NFILTERS, MP_TXLIST_AFTER_ID,
+    MP_TXLIST_ROWS,
+    MP_TXLIST_NPARAMS
+};
 extern const mp_stmt_t mp_q_transactions_list;
 extern const mp_stmt_t mp_q_transactions_feed;
 extern const mp_stmt_t mp_q_transactions_export;
@@ -123,9 +270,25 @@ extern const mp_stmt_t mp_q_transaction_by_id;
 extern const mp_stmt_t mp_q_transactions_insert;
 extern const mp_stmt_t mp_q_transactions_insert_ids;
 extern const mp_stmt_t mp_q_transactions_missing;
+/* (id, status) */
+enum { MP_TXSTATUS_ID, MP_TXSTATUS_STATUS, MP_TXSTATUS_NPARAMS };
 extern const mp_stmt_t mp_q_transaction_set_status;
 
-/* idempotency.c */
+/* idempotency.c: claim (key, request hash, seconds to keep); read (key)
+ * -> request hash, status, body, location; store (key, status, body,
+ * location) */
+enum {
+    MP_IDEM_CLAIM_KEY, MP_IDEM_CLAIM_HASH, MP_IDEM_CLAIM_TTL,
+    MP_IDEM_CLAIM_NPARAMS
+};
+enum {
+    MP_IDEM_READ_COL_HASH, MP_IDEM_READ_COL_STATUS, MP_IDEM_READ_COL_BODY,
+    MP_IDEM_READ_COL_LOCATION
+};
+enum {
+    MP_IDEM_STORE_KEY, MP_IDEM_STORE_STATUS, MP_IDEM_STORE_BODY,
+    MP_IDEM_STORE_LOCATION, MP_IDEM_STORE_NPARAMS
+};
 extern const mp_stmt_t mp_q_idempotency_claim;
 extern const mp_stmt_t mp_q_idempotency_read;
 extern const mp_stmt_t mp_q_idempotency_store;

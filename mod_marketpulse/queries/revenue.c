@@ -55,7 +55,7 @@
  * the window counts its buyers over the days inside it, a whole one
  * reads them from customer_periods. */
 const mp_stmt_t mp_q_revenue = {
-    "revenue",
+    "revenue", MP_STMT_REVENUE,
     SERIES_PERIODS
     " spans AS ("
     "  SELECT p.start, greatest(p.start, c.first_day) AS lo,"
@@ -108,7 +108,7 @@ const mp_stmt_t mp_q_revenue = {
 };
 
 const mp_stmt_t mp_q_revenue_direct = {
-    "revenue_direct",
+    "revenue_direct", MP_STMT_REVENUE_DIRECT,
     SERIES_PERIODS
     " sold AS ("
     "  SELECT date_trunc(a.unit, t.transaction_date AT TIME ZONE 'UTC')::date"

@@ -24,7 +24,7 @@
 /* (filters, $6 cursor timestamp, $7 cursor id, $8 rows) -> transaction
  * columns; the cursor key is the transaction_date column's */
 const mp_stmt_t mp_q_transactions_list = {
-    "transactions_list",
+    "transactions_list", MP_STMT_TRANSACTIONS_LIST,
     "SELECT " TRANSACTION_COLS
     "  FROM transactions"
     TRANSACTION_FILTERS
@@ -43,7 +43,7 @@ const mp_stmt_t mp_q_transactions_list = {
  * every row: (infinity, the largest id) precedes even a row dated
  * infinity. */
 const mp_stmt_t mp_q_transactions_feed = {
-    "transactions_feed",
+    "transactions_feed", MP_STMT_TRANSACTIONS_FEED,
     "SELECT " TRANSACTION_COLS
     "  FROM transactions"
     " WHERE (transaction_date, id)"
@@ -56,7 +56,7 @@ const mp_stmt_t mp_q_transactions_feed = {
 
 /* (filters) -> every matching transaction, newest first, for streaming */
 const mp_stmt_t mp_q_transactions_export = {
-    "transactions_export",
+    "transactions_export", MP_STMT_TRANSACTIONS_EXPORT,
     "SELECT " TRANSACTION_COLS
     "  FROM transactions"
     TRANSACTION_FILTERS
@@ -66,7 +66,7 @@ const mp_stmt_t mp_q_transactions_export = {
 
 /* ($1 id) -> the transaction, or no row */
 const mp_stmt_t mp_q_transaction_by_id = {
-    "transaction_by_id",
+    "transaction_by_id", MP_STMT_TRANSACTION_BY_ID,
     "SELECT " TRANSACTION_COLS " FROM transactions WHERE id = $1::bigint",
     1, MP_PLAN_CACHED
 };
@@ -105,8 +105,8 @@ const mp_stmt_t mp_q_transaction_by_id = {
 
 /* one item: the whole transaction, which the answer shows */
 const mp_stmt_t mp_q_transactions_insert = {
-    "transactions_insert", TRANSACTIONS_INSERT(TRANSACTION_COLS), 1,
-    MP_PLAN_CACHED
+    "transactions_insert", MP_STMT_TRANSACTIONS_INSERT,
+    TRANSACTIONS_INSERT(TRANSACTION_COLS), 1, MP_PLAN_CACHED
 };
 
 /* a batch: the ids only, all its answer shows.  500 rows of formatted
@@ -114,13 +114,14 @@ const mp_stmt_t mp_q_transactions_insert = {
  * at 4 connections from 19,600-21,200 down to 17,300-19,500 tx/s
  * (scripts/bench-scale.sh's ingest, alternated runs). */
 const mp_stmt_t mp_q_transactions_insert_ids = {
-    "transactions_insert_ids", TRANSACTIONS_INSERT("id"), 1, MP_PLAN_CACHED
+    "transactions_insert_ids", MP_STMT_TRANSACTIONS_INSERT_IDS,
+    TRANSACTIONS_INSERT("id"), 1, MP_PLAN_CACHED
 };
 
 /* ($1 items) -> (n, field) for every customer_id or product_id that
  * names no row, in item order. */
 const mp_stmt_t mp_q_transactions_missing = {
-    "transactions_missing",
+    "transactions_missing", MP_STMT_TRANSACTIONS_MISSING,
     "SELECT i.n, 'customer_id' AS field FROM " TRANSACTION_ITEMS
     " WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = i.customer_id)"
     " UNION ALL"
@@ -132,7 +133,7 @@ const mp_stmt_t mp_q_transactions_missing = {
 
 /* ($1 id, $2 status) -> the changed transaction, or no row */
 const mp_stmt_t mp_q_transaction_set_status = {
-    "transaction_set_status",
+    "transaction_set_status", MP_STMT_TRANSACTION_SET_STATUS,
     "UPDATE transactions SET status = $2::text WHERE id = $1::bigint"
     " RETURNING " TRANSACTION_COLS,
     2, MP_PLAN_PER_CALL

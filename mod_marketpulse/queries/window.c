@@ -3,7 +3,7 @@
 #include "queries.h"
 
 const mp_stmt_t mp_q_window = {
-    "window",
+    "window", MP_STMT_WINDOW,
     "WITH " MP_SQL_WINDOW("$1", "$2", "$3::int")
     " SELECT f::text, t::text FROM win",
     3, MP_PLAN_CACHED
@@ -21,7 +21,7 @@ const mp_stmt_t mp_q_window = {
 
 /* ($1 last day, $2 number of days, $3 product id or NULL) */
 const mp_stmt_t mp_q_daily_sales = {
-    "daily_sales",
+    "daily_sales", MP_STMT_DAILY_SALES,
     "WITH sold AS ("
     "  SELECT day, amount AS revenue, orders, units FROM sales_daily"
     "   WHERE $3::bigint IS NULL AND status = 'completed'"
@@ -35,7 +35,7 @@ const mp_stmt_t mp_q_daily_sales = {
 };
 
 const mp_stmt_t mp_q_daily_sales_direct = {
-    "daily_sales_direct",
+    "daily_sales_direct", MP_STMT_DAILY_SALES_DIRECT,
     "WITH sold AS ("
     "  SELECT (transaction_date AT TIME ZONE 'UTC')::date AS day,"
     "         sum(amount) AS revenue, count(*) AS orders,"

@@ -174,6 +174,37 @@ def test_product_created_during_the_insert_is_503_retry(api, stack):
     assert count_transactions(stack) == before + 2
 
 
+@pytest.mark.parametrize("sqlstate", ["deadlock_detected",
+                                      "serialization_failure"])
+def test_conflict_with_a_concurrent_write_is_503_retry(api, stack, sqlstate):
+    """SQLSTATE class 40 aborts a transaction because of another one:
+    nothing is saved, the answer says so and asks for a retry, which then
+    succeeds.  A test-only trigger raises the SQLSTATE on the update."""
+    tx = post_json(api, "/api/transactions", item()).json()["data"]
+    stack.sql("CREATE FUNCTION test_conflict() RETURNS trigger"
+              " LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'test conflict'"
+              " USING ERRCODE = '%s'; END $$" % sqlstate)
+    stack.sql("CREATE TRIGGER test_conflict BEFORE UPDATE ON transactions"
+              " FOR EACH ROW WHEN (OLD.id = %d)"
+              " EXECUTE FUNCTION test_conflict()" % tx["id"])
+    try:
+        r = api.request("PATCH", "/api/transactions/%d" % tx["id"],
+                        json={"status": "refunded"})
+    finally:
+        stack.sql("DROP TRIGGER test_conflict ON transactions")
+        stack.sql("DROP FUNCTION test_conflict()")
+    assert r.status_code == 503, r.text
+    assert r.headers["Retry-After"] == "1"
+    assert r.json()["error"]["message"] == (
+        "The database aborted the request because of a conflict with a "
+        "concurrent one; retry.")
+    assert stack.sql("SELECT status FROM transactions WHERE id = %s",
+                     (tx["id"],)) == [(tx["status"],)]
+    r = api.request("PATCH", "/api/transactions/%d" % tx["id"],
+                    json={"status": "refunded"})
+    assert r.status_code == 200, r.text
+
+
 def test_single_object_fields_have_no_prefix(api):
     r = post_json(api, "/api/transactions", {"customer_id": 1})
     assert r.status_code == 422
