@@ -11,6 +11,7 @@ typedef struct {
     int status;                        /* HTTP status, e.g. 413 */
     const char *message;
     const apr_array_header_t *details; /* of mp_field_error_t, or NULL */
+    int retry_after;                   /* seconds for Retry-After; 0: none */
 } mp_problem_t;
 
 static inline void mp_problem_set(mp_problem_t *pb, int status,
@@ -20,6 +21,7 @@ static inline void mp_problem_set(mp_problem_t *pb, int status,
     pb->status = status;
     pb->message = message;
     pb->details = details;
+    pb->retry_after = 0;
 }
 
 #endif

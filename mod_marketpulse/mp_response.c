@@ -147,51 +147,83 @@ int mp_respond_error(request_rec *r, int status, const char *message,
 
 int mp_respond_problem(request_rec *r, const mp_problem_t *problem)
 {
+    if (problem->retry_after > 0) {
+        apr_table_setn(r->err_headers_out, "Retry-After",
+                       apr_itoa(r->pool, problem->retry_after));
+    }
     return mp_respond_error(r, problem->status, problem->message,
                             problem->details);
 }
 
-int mp_respond_invalid(request_rec *r, const mp_params_t *ps)
+void mp_problem_of_params(mp_problem_t *pb, const mp_params_t *ps)
 {
     if (ps->malformed) {
-        return mp_respond_error(r, HTTP_BAD_REQUEST, "The query string is "
-                                "not valid percent-encoded UTF-8.", NULL);
+        mp_problem_set(pb, HTTP_BAD_REQUEST, "The query string is not valid "
+                       "percent-encoded UTF-8.", NULL);
     }
-    if (mp_params_status(ps) == HTTP_BAD_REQUEST) {
-        return mp_respond_error(r, HTTP_BAD_REQUEST, "The cursor is not "
-                                "valid for this list.", ps->errors);
+    else if (mp_params_status(ps) == HTTP_BAD_REQUEST) {
+        mp_problem_set(pb, HTTP_BAD_REQUEST, "The cursor is not valid for "
+                       "this list.", ps->errors);
     }
-    return mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY,
-                            "One or more parameters are invalid.",
-                            ps->errors);
+    else {
+        mp_problem_set(pb, HTTP_UNPROCESSABLE_ENTITY, "One or more "
+                       "parameters are invalid.", ps->errors);
+    }
+}
+
+void mp_problem_of_db(mp_problem_t *pb, mp_db_status_t status)
+{
+    switch (status) {
+    case MP_DB_UNAVAILABLE:
+        mp_problem_set(pb, HTTP_SERVICE_UNAVAILABLE,
+                       "The database is unavailable.", NULL);
+        break;
+    case MP_DB_BUSY:
+        mp_problem_set(pb, HTTP_SERVICE_UNAVAILABLE,
+                       "All database connections are busy.", NULL);
+        break;
+    case MP_DB_TIMEOUT:
+        mp_problem_set(pb, HTTP_SERVICE_UNAVAILABLE,
+                       "The database query timed out.", NULL);
+        break;
+    case MP_DB_CONFLICT:
+        mp_problem_set(pb, HTTP_SERVICE_UNAVAILABLE, "The database aborted "
+                       "the request because of a conflict with a concurrent "
+                       "one; retry.", NULL);
+        pb->retry_after = 1;
+        break;
+    default:
+        mp_problem_set(pb, HTTP_INTERNAL_SERVER_ERROR, "Internal error.",
+                       NULL);
+    }
+}
+
+void mp_problem_internal(request_rec *r, mp_problem_t *pb, const char *why)
+{
+    mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01001), "internal error: %s", why);
+    mp_problem_set(pb, HTTP_INTERNAL_SERVER_ERROR, "Internal error.", NULL);
+}
+
+int mp_respond_invalid(request_rec *r, const mp_params_t *ps)
+{
+    mp_problem_t pb;
+
+    mp_problem_of_params(&pb, ps);
+    return mp_respond_problem(r, &pb);
 }
 
 int mp_respond_db_error(request_rec *r, mp_db_status_t status)
 {
-    switch (status) {
-    case MP_DB_UNAVAILABLE:
-        return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE,
-                                "The database is unavailable.", NULL);
-    case MP_DB_BUSY:
-        return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE,
-                                "All database connections are busy.", NULL);
-    case MP_DB_TIMEOUT:
-        return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE,
-                                "The database query timed out.", NULL);
-    case MP_DB_CONFLICT:
-        apr_table_setn(r->err_headers_out, "Retry-After", "1");
-        return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE, "The database "
-                                "aborted the request because of a conflict "
-                                "with a concurrent one; retry.", NULL);
-    default:
-        return mp_respond_error(r, HTTP_INTERNAL_SERVER_ERROR,
-                                "Internal error.", NULL);
-    }
+    mp_problem_t pb;
+
+    mp_problem_of_db(&pb, status);
+    return mp_respond_problem(r, &pb);
 }
 
 int mp_respond_internal(request_rec *r, const char *why)
 {
-    mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01001), "internal error: %s", why);
-    return mp_respond_error(r, HTTP_INTERNAL_SERVER_ERROR, "Internal error.",
-                            NULL);
+    mp_problem_t pb;
+
+    mp_problem_internal(r, &pb, why);
+    return mp_respond_problem(r, &pb);
 }

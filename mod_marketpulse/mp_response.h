@@ -33,9 +33,14 @@ int mp_respond_error(request_rec *r, int status, const char *message,
 int mp_respond_problem(request_rec *r, const mp_problem_t *problem);
 /* 400 for a malformed query string, else 422 listing every bad field. */
 int mp_respond_invalid(request_rec *r, const mp_params_t *ps);
-/* 503 for unavailable, busy or timed out, 500 for the rest. */
+/* 503 for unavailable, busy, timed out or a conflict, 500 for the rest. */
 int mp_respond_db_error(request_rec *r, mp_db_status_t status);
 /* 500 with a generic message; the reason goes to the error log only. */
 int mp_respond_internal(request_rec *r, const char *why);
+
+/* The same three as problems, for functions that return one. */
+void mp_problem_of_params(mp_problem_t *pb, const mp_params_t *ps);
+void mp_problem_of_db(mp_problem_t *pb, mp_db_status_t status);
+void mp_problem_internal(request_rec *r, mp_problem_t *pb, const char *why);
 
 #endif

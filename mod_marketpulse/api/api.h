@@ -93,9 +93,9 @@ int mp_list_respond(mp_req_t *req, const mp_list_t *list,
                     const char *const *filters, int nfilters);
 
 /* The one row of stmt (which takes the id) for the {id} path segment.
- * Returns 1 with *one set, or 0 when the answer was sent already: 422 for
- * an id that is not a positive integer, 404 naming `what`, 503/500. */
+ * Returns 1 with *one set, or 0 with *pb: 422 for an id that is not a
+ * positive integer, 404 naming `what`, 503/500 from the database. */
 int mp_fetch_by_id(mp_req_t *req, const mp_stmt_t *stmt, const char *what,
-                   mp_rows_t **one);
+                   mp_rows_t **one, mp_problem_t *pb);
 
 #endif

@@ -83,11 +83,12 @@ int mp_api_customer(mp_req_t *req)
     request_rec *r = req->r;
     const char *args[MP_TXLIST_NPARAMS] = { NULL };
     mp_rows_t *one, *latest;
+    mp_problem_t pb;
     mp_db_status_t st;
     json_t *obj, *tx;
 
-    if (!mp_fetch_by_id(req, &mp_q_customer_by_id, "customer", &one)) {
-        return OK;
+    if (!mp_fetch_by_id(req, &mp_q_customer_by_id, "customer", &one, &pb)) {
+        return mp_respond_problem(r, &pb);
     }
     args[MP_TXLIST_CUSTOMER_ID] = req->id;   /* the list, by customer */
     args[MP_TXLIST_ROWS] = "10";

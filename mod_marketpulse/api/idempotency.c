@@ -10,7 +10,7 @@
 
 #define MAX_KEY_LEN 255
 
-int mp_idem_key(mp_req_t *req, const char **key)
+int mp_idem_key(mp_req_t *req, const char **key, mp_problem_t *problem)
 {
     const char *k = apr_table_get(req->r->headers_in, "Idempotency-Key");
     size_t len;
@@ -28,7 +28,7 @@ int mp_idem_key(mp_req_t *req, const char **key)
     if (len == 0 || len > MAX_KEY_LEN) {
         mp_params_fail(req->params, "Idempotency-Key", "must be 1 to 255 "
                        "visible ASCII characters, such as a UUID");
-        mp_respond_invalid(req->r, req->params);
+        mp_problem_of_params(problem, req->params);
         return 0;
     }
     return 1;
@@ -51,21 +51,30 @@ const char *mp_idem_hash(request_rec *r, const char *path, const char *body,
     return mp_hex(r->pool, digest, sizeof(digest));
 }
 
-static int replay(request_rec *r, const mp_rows_t *first)
+/* Why the key is not this request's, from the row that holds it. */
+static mp_idem_t settled(const mp_rows_t *rows, const char *hash,
+                         mp_idem_answer_t *replay, mp_problem_t *problem)
 {
-    const char *location = mp_cell(first, 0, MP_IDEM_READ_COL_LOCATION);
-    const char *body = mp_cell(first, 0, MP_IDEM_READ_COL_BODY);
-
-    if (location) {
-        apr_table_setn(r->headers_out, "Location", location);
+    if (rows->nrows == 0
+        || strcmp(mp_cell(rows, 0, MP_IDEM_READ_COL_HASH), hash) != 0) {
+        mp_problem_set(problem, HTTP_CONFLICT, "This Idempotency-Key was "
+                       "used with another request body; use a new key for "
+                       "a new request.", NULL);
+        return MP_IDEM_REFUSED;
     }
-    apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
-    return mp_respond_body(r, atoi(mp_cell(first, 0,
-                                           MP_IDEM_READ_COL_STATUS)),
-                           body, strlen(body));
+    if (mp_cell(rows, 0, MP_IDEM_READ_COL_STATUS) == NULL) {
+        mp_problem_set(problem, HTTP_CONFLICT, "A request with this "
+                       "Idempotency-Key is still being processed.", NULL);
+        return MP_IDEM_REFUSED;
+    }
+    replay->status = atoi(mp_cell(rows, 0, MP_IDEM_READ_COL_STATUS));
+    replay->body = mp_cell(rows, 0, MP_IDEM_READ_COL_BODY);
+    replay->location = mp_cell(rows, 0, MP_IDEM_READ_COL_LOCATION);
+    return MP_IDEM_REPLAY;
 }
 
-mp_idem_t mp_idem_claim(mp_req_t *req, const char *key, const char *hash)
+mp_idem_t mp_idem_claim(mp_req_t *req, const char *key, const char *hash,
+                        mp_idem_answer_t *replay, mp_problem_t *problem)
 {
     request_rec *r = req->r;
     mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
@@ -85,22 +94,10 @@ mp_idem_t mp_idem_claim(mp_req_t *req, const char *key, const char *hash)
     }
     mp_db_rollback(r);
     if (st != MP_DB_OK) {
-        mp_respond_db_error(r, st);
+        mp_problem_of_db(problem, st);
+        return MP_IDEM_REFUSED;
     }
-    else if (rows->nrows == 0
-             || strcmp(mp_cell(rows, 0, MP_IDEM_READ_COL_HASH), hash) != 0) {
-        mp_respond_error(r, HTTP_CONFLICT, "This Idempotency-Key was used "
-                         "with another request body; use a new key for a "
-                         "new request.", NULL);
-    }
-    else if (mp_cell(rows, 0, MP_IDEM_READ_COL_STATUS) == NULL) {
-        mp_respond_error(r, HTTP_CONFLICT, "A request with this "
-                         "Idempotency-Key is still being processed.", NULL);
-    }
-    else {
-        replay(r, rows);
-    }
-    return MP_IDEM_ANSWERED;
+    return settled(rows, hash, replay, problem);
 }
 
 mp_db_status_t mp_idem_store(mp_req_t *req, const char *key, int status,

@@ -215,24 +215,24 @@ int mp_list_respond(mp_req_t *req, const mp_list_t *list,
 }
 
 int mp_fetch_by_id(mp_req_t *req, const mp_stmt_t *stmt, const char *what,
-                   mp_rows_t **one)
+                   mp_rows_t **one, mp_problem_t *pb)
 {
     request_rec *r = req->r;
     mp_db_status_t st;
 
     if (!mp_id_valid(req->id)) {
         mp_params_fail(req->params, "id", "must be a positive integer id");
-        mp_respond_invalid(r, req->params);
+        mp_problem_of_params(pb, req->params);
         return 0;
     }
     st = mp_db_select(r, stmt, &req->id, one);
     if (st != MP_DB_OK) {
-        mp_respond_db_error(r, st);
+        mp_problem_of_db(pb, st);
         return 0;
     }
     if ((*one)->nrows == 0) {
-        mp_respond_error(r, HTTP_NOT_FOUND, apr_psprintf(r->pool,
-                         "No %s has id %s.", what, req->id), NULL);
+        mp_problem_set(pb, HTTP_NOT_FOUND, apr_psprintf(r->pool,
+                       "No %s has id %s.", what, req->id), NULL);
         return 0;
     }
     return 1;

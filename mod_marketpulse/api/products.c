@@ -59,13 +59,14 @@ int mp_api_product(mp_req_t *req)
         [MP_WINDOW_DAYS] = DETAIL_DAYS
     };
     mp_rows_t *one, *win, *daily;
+    mp_problem_t pb;
     mp_db_status_t st;
     json_t *obj, *days;
 
     if (!mp_fetch_by_id(req, mp_api_stmt(req, &mp_q_product_by_id,
                                          &mp_q_product_by_id_direct),
-                        "product", &one)) {
-        return OK;
+                        "product", &one, &pb)) {
+        return mp_respond_problem(r, &pb);
     }
     st = mp_db_select(r, &mp_q_window, window, &win);
     if (st == MP_DB_OK) {

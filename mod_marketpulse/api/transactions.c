@@ -70,9 +70,11 @@ static int any_filter(const char *const *filters)
 int mp_api_transaction(mp_req_t *req)
 {
     mp_rows_t *one;
+    mp_problem_t pb;
 
-    if (!mp_fetch_by_id(req, &mp_q_transaction_by_id, "transaction", &one)) {
-        return OK;
+    if (!mp_fetch_by_id(req, &mp_q_transaction_by_id, "transaction", &one,
+                        &pb)) {
+        return mp_respond_problem(req->r, &pb);
     }
     return mp_respond_data(req->r, mp_api_transaction_object(one, 0), NULL);
 }

@@ -31,35 +31,39 @@ static void invalidate(request_rec *r)
     }
 }
 
+/* A COMMIT that failed: a broken connection leaves the outcome unknown. */
 static int respond_commit_failure(request_rec *r, mp_db_status_t st)
 {
+    mp_problem_t pb;
+
+    mp_problem_of_db(&pb, st);
     if (st == MP_DB_UNAVAILABLE) {
-        return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE, "The database "
-                                "connection broke while committing: the "
-                                "write may or may not be saved. Retry with "
-                                "the same Idempotency-Key to be safe.",
-                                NULL);
+        pb.message = "The database connection broke while committing: the "
+                     "write may or may not be saved. Retry with the same "
+                     "Idempotency-Key to be safe.";
     }
-    return mp_respond_db_error(r, st);
+    return mp_respond_problem(r, &pb);
 }
 
 /* After the rollback of an insert that failed (st) or that left items
  * out (st MP_DB_OK: an item whose product does not exist finds no
  * price): a 422 naming every customer_id and product_id that names no
  * row, when that was the cause. */
-static int respond_insert_failure(mp_req_t *req, const char *items,
-                                  int batch, mp_db_status_t st)
+static void insert_problem(mp_req_t *req, const char *items, int batch,
+                           mp_db_status_t st, mp_problem_t *pb)
 {
     request_rec *r = req->r;
     mp_rows_t *rows;
     mp_db_status_t found;
 
     if (st != MP_DB_OK && st != MP_DB_CONSTRAINT) {
-        return mp_respond_db_error(r, st);
+        mp_problem_of_db(pb, st);
+        return;
     }
     found = mp_db_select(r, &mp_q_transactions_missing, &items, &rows);
     if (found != MP_DB_OK) {
-        return mp_respond_db_error(r, found);
+        mp_problem_of_db(pb, found);
+        return;
     }
     for (int i = 0; i < rows->nrows; i++) {
         const char *field = mp_cell(rows, i, COL_MISSING_FIELD);
@@ -71,18 +75,19 @@ static int respond_insert_failure(mp_req_t *req, const char *items,
                                        : "no product has this id");
     }
     if (rows->nrows > 0) {
-        return mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY, "One or more "
-                                "fields are invalid.", req->params->errors);
+        mp_problem_set(pb, HTTP_UNPROCESSABLE_ENTITY, "One or more fields "
+                       "are invalid.", req->params->errors);
     }
-    if (st == MP_DB_OK) {       /* the product was created in between */
-        return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE, "A product "
-                                "of the request was created while it was "
-                                "being written; nothing was saved. Retry.",
-                                NULL);
+    else if (st == MP_DB_OK) {  /* the product was created in between */
+        mp_problem_set(pb, HTTP_SERVICE_UNAVAILABLE, "A product of the "
+                       "request was created while it was being written; "
+                       "nothing was saved. Retry.", NULL);
     }
-    return mp_respond_error(r, HTTP_UNPROCESSABLE_ENTITY, "A value is out "
-                            "of range (amount = quantity x unit_price must "
-                            "stay under 1000000000000).", NULL);
+    else {
+        mp_problem_set(pb, HTTP_UNPROCESSABLE_ENTITY, "A value is out of "
+                       "range (amount = quantity x unit_price must stay "
+                       "under 1000000000000).", NULL);
+    }
 }
 
 /* The created rows: one transaction, or {count, ids} for a batch. */
@@ -101,10 +106,10 @@ static json_t *created_data(const mp_rows_t *rows, int batch)
     return json_pack("{s:i, s:o}", "count", rows->nrows, "ids", ids);
 }
 
-/* Inserts the items inside the open transaction; on success the answer
- * is in *text (and *location for one item), else it has been sent. */
+/* Inserts the items inside the open transaction: 1 with the answer in
+ * *text (and *location for one item), or 0 with *pb after a rollback. */
 static int insert_items(mp_req_t *req, const mp_txn_input_t *in,
-                        char **text, const char **location)
+                        char **text, const char **location, mp_problem_t *pb)
 {
     request_rec *r = req->r;
     char *items = json_dumps(in->items, JSON_COMPACT);
@@ -118,7 +123,8 @@ static int insert_items(mp_req_t *req, const mp_txn_input_t *in,
                                  : &mp_q_transactions_insert, &arg, &rows);
     if (st != MP_DB_OK || rows->nrows != (int)in->count) {
         mp_db_rollback(r);
-        return respond_insert_failure(req, arg, in->batch, st), 0;
+        insert_problem(req, arg, in->batch, st, pb);
+        return 0;
     }
     data = created_data(rows, in->batch);
     *location = in->batch ? NULL : apr_pstrcat(r->pool, r->uri, "/",
@@ -127,9 +133,21 @@ static int insert_items(mp_req_t *req, const mp_txn_input_t *in,
                  : NULL;
     if (*text == NULL) {
         mp_db_rollback(r);
-        return mp_respond_internal(r, "answer could not be built"), 0;
+        mp_problem_internal(r, pb, "answer could not be built");
+        return 0;
     }
     return 1;
+}
+
+/* The first answer to an Idempotency-Key, given again. */
+static int respond_replay(request_rec *r, const mp_idem_answer_t *first)
+{
+    if (first->location) {
+        apr_table_setn(r->headers_out, "Location", first->location);
+    }
+    apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
+    return mp_respond_body(r, first->status, first->body,
+                           strlen(first->body));
 }
 
 /* Runs the write and answers 201; the key (if any) is claimed first and
@@ -141,17 +159,25 @@ static int create(mp_req_t *req, const mp_txn_input_t *in, const char *key,
     mp_db_status_t st = mp_db_begin(r);
     const char *location = NULL;
     char *text = NULL;
+    mp_idem_answer_t first;
+    mp_problem_t pb;
     int status;
 
     if (st != MP_DB_OK) {
         mp_db_rollback(r);
         return mp_respond_db_error(r, st);
     }
-    if (key && mp_idem_claim(req, key, hash) == MP_IDEM_ANSWERED) {
-        return OK;
+    switch (key ? mp_idem_claim(req, key, hash, &first, &pb)
+                : MP_IDEM_OWNED) {
+    case MP_IDEM_REPLAY:
+        return respond_replay(r, &first);
+    case MP_IDEM_REFUSED:
+        return mp_respond_problem(r, &pb);
+    case MP_IDEM_OWNED:
+        break;
     }
-    if (!insert_items(req, in, &text, &location)) {
-        return OK;
+    if (!insert_items(req, in, &text, &location, &pb)) {
+        return mp_respond_problem(r, &pb);
     }
     st = key ? mp_idem_store(req, key, HTTP_CREATED, text, location)
              : MP_DB_OK;
@@ -186,8 +212,8 @@ int mp_api_transactions_create(mp_req_t *req)
     mp_problem_t problem;
     int status;
 
-    if (!mp_idem_key(req, &key)) {
-        return OK;
+    if (!mp_idem_key(req, &key, &problem)) {
+        return mp_respond_problem(r, &problem);
     }
     if (!mp_body_read_json(r, (apr_size_t)mp_conf_max_body(req->conf),
                            &body, &raw, &len, &problem)) {
