@@ -41,8 +41,8 @@
 #define FILL_WAIT apr_time_from_msec(2000)
 #define FILL_POLL apr_time_from_msec(15)
 
-/* Generation keys of earlier formats (under the prefix), bumped but never
- * read. */
+/* Generation keys of earlier formats (under the prefix), bumped where
+ * they exist, never read. */
 static const char *const earlier_generations[] = { "generation", NULL };
 
 /* Host-wide state of the policy: shared memory made before the fork. */
@@ -127,6 +127,10 @@ int mp_cache_failover(request_rec *r, struct mp_cache_req *cr,
         mp_rlog(APLOG_WARNING, rv, r, MPLOGNO(01222), "%s cache call "
                 "failed; this request uses the local cache", cr->be->name);
     }
+    else {
+        mp_rlog(APLOG_INFO, 0, r, MPLOGNO(01226), "no %s connection free "
+                "in time; this request uses the local cache", cr->be->name);
+    }
     cr->be->release(r);
     mp_stat_add(MP_STAT_CACHE_FALLBACKS, 1);
     cr->be = local_backend(r);
@@ -135,6 +139,19 @@ int mp_cache_failover(request_rec *r, struct mp_cache_req *cr,
 
 /* The shared backend answers: pay what is owed (invalidations that could
  * not reach it) before anything is read. */
+/* Bumps what older builds read, so they see this build's writes.  A
+ * failure counts as any failure of that backend (its breaker), but it is
+ * not this build's invalidation that failed: nothing else follows. */
+static void bump_earlier_formats(request_rec *r,
+                                 const mp_cache_backend_t *shared,
+                                 const char *prefix)
+{
+    for (int i = 0; shared->bump_existing && earlier_generations[i]; i++) {
+        shared->bump_existing(r, apr_pstrcat(r->pool, prefix,
+                                             earlier_generations[i], NULL));
+    }
+}
+
 static void pay_owed(request_rec *r, struct mp_cache_req *cr)
 {
     apr_uint64_t owed = apr_atomic_read64(&host->owed);
@@ -150,6 +167,7 @@ static void pay_owed(request_rec *r, struct mp_cache_req *cr)
         mp_cache_failover(r, cr, rv);
         return;
     }
+    bump_earlier_formats(r, cr->be, cr->prefix);
     /* invalidations after the read above stay owed: paid next time */
     apr_atomic_set64(&host->paid, owed);
     mp_rlog(APLOG_NOTICE, 0, r, MPLOGNO(01223), "the %s cache answers "
@@ -310,6 +328,9 @@ static int wait_for_fill(request_rec *r, struct mp_cache_req *cr,
             break;       /* the filler ended without an answer to share */
         }
     }
+    if (cr->be) {
+        cr->be->release(r);  /* not held while the handler runs */
+    }
     return 0;            /* compute here (and store, if still possible) */
 }
 
@@ -351,15 +372,16 @@ static struct mp_cache_req *new_request(request_rec *r,
 {
     mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
                                              &marketpulse_module);
+    struct mp_cache_req *cr = apr_pcalloc(r->pool, sizeof(*cr));
     const char *prefix = apr_pstrcat(r->pool, mp_conf_cache_prefix(sc),
                                      CACHE_FORMAT, NULL);
-    struct mp_cache_req *cr = apr_pcalloc(r->pool, sizeof(*cr));
     /* settings that shape the answer, or decide whether it is a 422 */
     const char *variant = apr_psprintf(r->pool, "p%d/%d",
                                        mp_conf_page_size(dc),
                                        mp_conf_max_page_size(dc));
 
     cr->ttl = mp_conf_cache_ttl(dc, ep);
+    cr->prefix = mp_conf_cache_prefix(sc);
     cr->gen_key = apr_pstrcat(r->pool, prefix, "generation", NULL);
     cr->key = apr_pstrcat(r->pool, prefix, "e:", mp_cache_key_hash(r->pool,
                           mp_cache_key_text(r->pool, variant, path,
@@ -388,36 +410,23 @@ int mp_cache_lookup(request_rec *r, const mp_dir_conf_t *dc,
     cr = new_request(r, dc, ep, path, ps);
     cr->be = be;
     pay_owed(r, cr);
-    if (cr->be == NULL
-        || read_state(r, cr, 0, &entry, &len, &locked) != APR_SUCCESS) {
-        return 0;
+    if (cr->be
+        && read_state(r, cr, 0, &entry, &len, &locked) == APR_SUCCESS) {
+        if (fresh_hit(r, cr, entry, len, hit)) {
+            return 1;
+        }
+        mp_stat_add(MP_STAT_CACHE_MISSES, 1);
+        if (cr->generation == NULL) {
+            cr->be->release(r);
+        }
+        else if (fill_or_wait(r, cr, hit)) {
+            return 1;
+        }
     }
-    if (fresh_hit(r, cr, entry, len, hit)) {
-        return 1;
-    }
-    mp_stat_add(MP_STAT_CACHE_MISSES, 1);
-    if (cr->generation == NULL) {
-        cr->be->release(r);
-    }
-    else if (fill_or_wait(r, cr, hit)) {
-        return 1;
-    }
+    /* a miss, or no backend left for this request: the answer still gets
+     * its ETag (and a 304), stored only where that is still possible */
     ap_add_output_filter(MP_CACHE_SAVE_FILTER, cr, r, r->connection);
     return 0;
-}
-
-/* Bumps what older builds read, so they see this build's writes; a
- * failure there is not this build's to report. */
-static void bump_earlier_formats(request_rec *r,
-                                 const mp_cache_backend_t *shared,
-                                 const char *prefix)
-{
-    apr_int64_t ignored;
-
-    for (int i = 0; earlier_generations[i]; i++) {
-        shared->bump(r, apr_pstrcat(r->pool, prefix, earlier_generations[i],
-                                    NULL), &ignored);
-    }
 }
 
 apr_status_t mp_cache_invalidate(request_rec *r, apr_int64_t *generation)

@@ -60,6 +60,10 @@ typedef struct {
     /* Adds one to the generation under gen_key; *gen gets the new one. */
     apr_status_t (*bump)(request_rec *r, const char *gen_key,
                          apr_int64_t *gen);
+    /* The same only where gen_key exists: for the generations of earlier
+     * formats, which this build neither reads nor creates.  NULL where a
+     * backend is not shared by builds (one host's shared memory). */
+    apr_status_t (*bump_existing)(request_rec *r, const char *gen_key);
     /* Ends this request's use for now (a pooled connection goes back). */
     void (*release)(request_rec *r);
 } mp_cache_backend_t;

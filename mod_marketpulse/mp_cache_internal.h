@@ -12,6 +12,7 @@ struct mp_cache_req {
     const mp_cache_backend_t *be;      /* where this request works now */
     const mp_cache_backend_t *gen_be;  /* where `generation` was read */
     const char *generation;            /* NULL: do not store */
+    const char *prefix;                /* MarketPulseCachePrefix */
     const char *gen_key;
     const char *key;
     const char *lock_key;
@@ -21,8 +22,10 @@ struct mp_cache_req {
     apr_bucket_brigade *held;          /* mp_cache_save: the answer so far */
 };
 
-/* After a failed backend call: counts and logs it and moves the request
- * to the local backend.  1 when the call should be made again there. */
+/* After a failed backend call (a failure is counted and logged; a busy
+ * pool is not a failure): moves a request on the shared backend to the
+ * local one, and leaves one that failed there without a cache.  1 when
+ * the call should be made again on the local backend. */
 int mp_cache_failover(request_rec *r, struct mp_cache_req *cr,
                       apr_status_t rv);
 

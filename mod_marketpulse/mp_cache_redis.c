@@ -139,10 +139,25 @@ static apr_status_t redis_bump(request_rec *r, const char *gen_key,
     return rv;
 }
 
+/* INCR where the key exists: no stray key, and a build that reads it
+ * later still finds it missing and seeds it from the clock. */
+static const char bump_existing_script[] =
+    "if redis.call('exists', KEYS[1]) == 1 then "
+    "return redis.call('incr', KEYS[1]) end return 0";
+
+static apr_status_t redis_bump_existing(request_rec *r, const char *gen_key)
+{
+    const char *argv[4] = { "EVAL", bump_existing_script, "1", gen_key };
+    size_t lens[4] = { 4, sizeof(bump_existing_script) - 1, 1,
+                       strlen(gen_key) };
+
+    return run(r, 4, argv, lens);
+}
+
 const mp_cache_backend_t mp_cache_redis = {
     "redis", MP_CACHE_SHARED,
     NULL, NULL, NULL,             /* its connections are mp_redis's */
     redis_available, mp_redis_admit, redis_down,
     redis_read, redis_set, redis_add, redis_del_if, redis_bump,
-    mp_redis_release
+    redis_bump_existing, mp_redis_release
 };

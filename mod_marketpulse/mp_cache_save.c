@@ -63,6 +63,15 @@ static int store(request_rec *r, struct mp_cache_req *cr, const char *body,
                            etag);
 }
 
+/* Whether body is the whole answer: a write to a client that went away
+ * (ap_rwrite fails once the connection is aborted) leaves it short or
+ * empty, and must not be served to everybody else. */
+static int whole(const request_rec *r, apr_size_t len)
+{
+    return !r->connection->aborted && len > 0
+           && (r->clength == 0 || (apr_size_t)r->clength == len);
+}
+
 /* The whole answer is in cr->held, EOS last. */
 static void finish(request_rec *r, struct mp_cache_req *cr)
 {
@@ -72,7 +81,7 @@ static void finish(request_rec *r, struct mp_cache_req *cr)
 
     if (r->status == HTTP_OK
         && apr_brigade_pflatten(bb, &body, &len, r->pool) == APR_SUCCESS
-        && store(r, cr, body, len)) {
+        && whole(r, len) && store(r, cr, body, len)) {
         /* the client has these bytes */
         r->status = HTTP_NOT_MODIFIED;
         r->clength = 0;
@@ -102,8 +111,12 @@ apr_status_t mp_cache_save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
                 "it could not be held");
         ap_remove_output_filter(f);
         mp_cache_release_lock(r, cr);
-        return cr->held ? ap_pass_brigade(f->next, cr->held)
-                        : ap_pass_brigade(f->next, bb);
+        /* what was set aside first, then what was not */
+        if (cr->held) {
+            APR_BRIGADE_CONCAT(cr->held, bb);
+            bb = cr->held;
+        }
+        return ap_pass_brigade(f->next, bb);
     }
     if (!eos) {
         return APR_SUCCESS;

@@ -299,5 +299,5 @@ const mp_cache_backend_t mp_cache_shm = {
     "shm", MP_CACHE_LOCAL,
     shm_pre_config, shm_post_config, shm_child_init,
     shm_available, NULL, NULL,
-    shm_read, shm_set, shm_add, shm_del_if, shm_bump, shm_release
+    shm_read, shm_set, shm_add, shm_del_if, shm_bump, NULL, shm_release
 };

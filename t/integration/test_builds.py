@@ -92,3 +92,13 @@ def test_a_write_on_the_new_build_reaches_the_old_one(builds):
     assert new.request("POST", "/api/admin/cache/clear").status_code == 200
     assert cache_state(new, path) == "MISS"
     assert cache_state(old, path) == "MISS"
+
+
+def test_a_write_creates_no_key_of_an_earlier_format(stack, api):
+    # no format-1 build ever used the stack's own prefix: its generation
+    # is bumped only where it exists, so nothing is left behind
+    assert api.request("POST", "/api/admin/cache/clear").status_code == 200
+    out = subprocess.run(["redis-cli", "-p", stack.env["MP_REDIS_PORT"],
+                          "exists", "mp:generation", "mp:v2:generation"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "1"      # only this format's
