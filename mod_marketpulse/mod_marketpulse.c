@@ -4,6 +4,8 @@
 #include "httpd.h"
 #include "ap_provider.h"
 #include "http_config.h"
+#include "http_core.h"
+#include "http_protocol.h"
 #include "http_request.h"
 #include "util_filter.h"
 
@@ -12,8 +14,11 @@
 #include "mp_config.h"
 #include "mp_db.h"
 #include "mp_handler.h"
+#include "mp_metrics.h"
 #include "mp_redis.h"
 #include "mp_stats.h"
+#include "api/api.h"
+#include "queries/queries.h"
 
 static int mp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                          apr_pool_t *ptemp)
@@ -30,6 +35,9 @@ static int mp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     int rv = mp_stats_post_config(pconf, s);
 
     (void)plog;
+    if (rv == OK) {
+        rv = mp_metrics_post_config(pconf, s, mp_api_routes, MP_STMT_COUNT);
+    }
     if (rv == OK) {
         rv = mp_db_post_config(pconf, s);
     }
@@ -59,6 +67,9 @@ static void mp_register_hooks(apr_pool_t *p)
     ap_hook_translate_name(mp_translate_name, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_map_to_storage(mp_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(mp_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(mp_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(mp_metrics_log_transaction, NULL, NULL,
+                            APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(marketpulse) = {

@@ -18,6 +18,7 @@ struct mp_redis_checkout;
 typedef struct {
     request_rec *r;
     int ours;                          /* under a MarketPulse <Location> */
+    int in_flight;                     /* counted in the metrics' gauge */
     const char *request_id;            /* fixed once (mp_request_id) */
     const mp_route_t *route;           /* once routed (metrics label) */
     struct mp_db_req *db;              /* mp_db: gate slot, connection */

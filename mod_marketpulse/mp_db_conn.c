@@ -16,6 +16,7 @@
 #include "mp_db_internal.h"
 #include "mp_gate.h"
 #include "mp_log.h"
+#include "mp_stats.h"
 #include "queries/queries.h"
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
@@ -99,6 +100,7 @@ static apr_status_t release_conn(void *data)
     }
     if (dr->dbd) {
         dbd_close(dr->r->server, dr->dbd);
+        mp_stat_sub(MP_STAT_DB_CONNECTIONS, 1);
     }
     if (dr->gate) {
         mp_gate_leave(dr->gate);
@@ -116,6 +118,26 @@ void mp_db_release(request_rec *r)
     if (dr) {
         release_conn(dr);
     }
+}
+
+/* A slot of the gate, at once if one is free, else after a wait of at
+ * most MarketPulseDBWait (both counted for the metrics). */
+static apr_status_t enter_gate(request_rec *r, const mp_srv_conf_t *sc)
+{
+    if (mp_gate_enter(sc->gate, 0) == APR_SUCCESS) {
+        return APR_SUCCESS;
+    }
+    mp_stat_add(MP_STAT_GATE_WAITS, 1);
+    if (mp_gate_enter(sc->gate, apr_time_from_msec(mp_conf_db_wait_ms(sc)))
+        == APR_SUCCESS) {
+        return APR_SUCCESS;
+    }
+    mp_stat_add(MP_STAT_GATE_TIMEOUTS, 1);
+    mp_db_count_error(MP_DB_BUSY);
+    mp_rlog(APLOG_WARNING, 0, r, MPLOGNO(01105),
+            "no database slot free after %d ms (MarketPulseDBSlots %d)",
+            mp_conf_db_wait_ms(sc), mp_conf_db_slots(sc));
+    return APR_TIMEUP;
 }
 
 /* Through the gate, then from mod_dbd's pool (ap_dbd_open rather than
@@ -136,11 +158,7 @@ mp_db_status_t mp_db_conn_get(request_rec *r, PGconn **conn)
     }
     dr = db_request(r, 1);
     if (dr->gate == NULL) {
-        if (mp_gate_enter(sc->gate, apr_time_from_msec(
-                mp_conf_db_wait_ms(sc))) != APR_SUCCESS) {
-            mp_rlog(APLOG_WARNING, 0, r, MPLOGNO(01105),
-                    "no database slot free after %d ms (MarketPulseDBSlots "
-                    "%d)", mp_conf_db_wait_ms(sc), mp_conf_db_slots(sc));
+        if (enter_gate(r, sc) != APR_SUCCESS) {
             return MP_DB_BUSY;
         }
         dr->gate = sc->gate;
@@ -153,13 +171,16 @@ mp_db_status_t mp_db_conn_get(request_rec *r, PGconn **conn)
     if (dr->dbd == NULL) {
         mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01106),
                 "mod_dbd gave no connection: is PostgreSQL up?");
+        mp_db_count_error(MP_DB_UNAVAILABLE);
         return MP_DB_UNAVAILABLE;
     }
+    mp_stat_add(MP_STAT_DB_CONNECTIONS, 1);
     if (strcmp(apr_dbd_name(dr->dbd->driver), "pgsql") != 0) {
         mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01107),
                 "DBDriver is %s; mod_marketpulse needs pgsql",
                 apr_dbd_name(dr->dbd->driver));
         dbd_close(r->server, dr->dbd);
+        mp_stat_sub(MP_STAT_DB_CONNECTIONS, 1);
         dr->dbd = NULL;
         return MP_DB_ERROR;
     }

@@ -5,6 +5,7 @@
 
 #include "mp_db_internal.h"
 #include "mp_log.h"
+#include "mp_metrics.h"
 
 /* SQLSTATE classes that mean "the server is not there", as opposed to a
  * statement that is wrong. */
@@ -49,10 +50,25 @@ int mp_db_sqlstate_is(const PGresult *res, const char *state)
     return s && strcmp(s, state) == 0;
 }
 
+void mp_db_count_error(mp_db_status_t status)
+{
+    switch (status) {
+    case MP_DB_OK:          return;
+    case MP_DB_UNAVAILABLE: mp_metrics_db_error(MP_DBERR_UNAVAILABLE); return;
+    case MP_DB_TIMEOUT:     mp_metrics_db_error(MP_DBERR_TIMEOUT); return;
+    case MP_DB_BUSY:        mp_metrics_db_error(MP_DBERR_BUSY); return;
+    case MP_DB_CONFLICT:    mp_metrics_db_error(MP_DBERR_CONFLICT); return;
+    case MP_DB_CONSTRAINT:  mp_metrics_db_error(MP_DBERR_CONSTRAINT); return;
+    default:                mp_metrics_db_error(MP_DBERR_OTHER); return;
+    }
+}
+
 void mp_db_log_failure(request_rec *r, const mp_stmt_t *stmt,
                        const PGresult *res, const PGconn *conn)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : 0;
+
+    mp_db_count_error(mp_db_classify(res, conn));
 
     /* The server's message can quote parameter values: debug level only. */
     mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01103),

@@ -10,6 +10,7 @@
 #include "mp_config.h"
 #include "mp_db_internal.h"
 #include "mp_log.h"
+#include "mp_metrics.h"
 #include "queries/queries.h"
 
 /* Sessions this child has configured (statement_timeout, TimeZone), by
@@ -166,11 +167,14 @@ mp_db_status_t mp_db_session_exec(request_rec *r, PGconn *conn,
      * table lost track of a plan) would abort it: run unnamed there. */
     int cached = stmt->plan == MP_PLAN_CACHED
                  && PQtransactionStatus(conn) == PQTRANS_IDLE;
+    apr_time_t start = apr_time_now();
     PGresult *res = cached
         ? exec_cached(r, conn, stmt, params)
         : PQexecParams(conn, stmt->sql, stmt->nparams, NULL, params, NULL,
                        NULL, 0);
     mp_db_status_t status = mp_db_classify(res, conn);
+
+    mp_metrics_statement(stmt->slot, apr_time_now() - start);
 
     if (status != MP_DB_OK) {
         mp_db_log_failure(r, stmt, res, conn);

@@ -13,6 +13,7 @@
 #include "mp_ctx.h"
 #include "mp_handler.h"
 #include "mp_log.h"
+#include "mp_metrics.h"
 
 static int answer_unrouted(request_rec *r, mp_route_result_t res,
                            const mp_route_match_t *m)
@@ -52,6 +53,7 @@ int mp_translate_name(request_rec *r)
 
     if (api_path(r, &dc)) {
         mp_ctx(r)->ours = 1;
+        mp_metrics_request_begins(r);
     }
     return DECLINED;
 }

@@ -45,6 +45,13 @@ void mp_stat_add(mp_stat_t which, apr_uint64_t n)
     }
 }
 
+void mp_stat_sub(mp_stat_t which, apr_uint64_t n)
+{
+    if (counters) {
+        apr_atomic_sub64(&counters[which], n);
+    }
+}
+
 void mp_stat_set(mp_stat_t which, apr_uint64_t value)
 {
     if (counters) {

@@ -15,6 +15,17 @@ typedef enum {
     MP_STAT_CACHE_LOCK_WAITS,      /* misses that waited for another's fill */
     MP_STAT_CACHE_INVALIDATIONS,
     MP_STAT_REDIS_UP,              /* gauge: 1 when the last Redis call worked */
+    MP_STAT_REQUESTS_IN_FLIGHT,    /* gauge: API requests begun, not logged */
+    MP_STAT_DB_CONNECTIONS,        /* gauge: pooled connections held */
+    MP_STAT_GATE_WAITS,            /* statements that found no slot free */
+    MP_STAT_GATE_TIMEOUTS,         /* of those, given up: 503 busy */
+    MP_STAT_TXN_INSERTED,          /* transactions written by POST */
+    MP_STAT_TXN_BATCHES,           /* POSTs that wrote (one or a batch) */
+    MP_STAT_TXN_UPDATED,           /* PATCHes that wrote */
+    MP_STAT_IDEM_REPLAYS,          /* answers given again for a key */
+    MP_STAT_IDEM_CONFLICTS,        /* keys refused (409) */
+    MP_STAT_EXPORT_ROWS,
+    MP_STAT_EXPORT_BYTES,
     MP_STAT_COUNT
 } mp_stat_t;
 
@@ -22,6 +33,7 @@ typedef enum {
  * stops start-up (logged). */
 int mp_stats_post_config(apr_pool_t *pconf, server_rec *s);
 void mp_stat_add(mp_stat_t which, apr_uint64_t n);
+void mp_stat_sub(mp_stat_t which, apr_uint64_t n);
 void mp_stat_set(mp_stat_t which, apr_uint64_t value);
 apr_uint64_t mp_stat_get(mp_stat_t which);
 

@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "mp_log.h"
+#include "mp_stats.h"
 #include "mp_timestamp.h"
 
 static const char *const formats[] = {"csv", "ndjson", NULL};
@@ -24,6 +25,7 @@ typedef struct {
     int started;               /* headers and the first bytes are out */
     apr_status_t write_error;  /* the client went away */
     long long rows;
+    apr_uint64_t bytes;        /* before compression */
 } export_t;
 
 /* Hands a full brigade down the filters and empties it. */
@@ -40,6 +42,7 @@ static apr_status_t put(export_t *ex, const char *data, apr_size_t len)
 {
     if (ex->write_error == APR_SUCCESS) {
         ex->write_error = apr_brigade_write(ex->bb, flush_out, ex, data, len);
+        ex->bytes += len;
     }
     return ex->write_error;
 }
@@ -155,6 +158,8 @@ static void finish(export_t *ex, mp_db_status_t st)
     request_rec *r = ex->r;
     apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
 
+    mp_stat_add(MP_STAT_EXPORT_ROWS, (apr_uint64_t)ex->rows);
+    mp_stat_add(MP_STAT_EXPORT_BYTES, ex->bytes);
     if (ex->write_error != APR_SUCCESS || r->connection->aborted) {
         mp_rlog(APLOG_INFO, ex->write_error, r, MPLOGNO(01311), "export "
                 "stopped after %lld rows: the client went away", ex->rows);

@@ -12,6 +12,7 @@
 #include "mp_body.h"
 #include "mp_cache.h"
 #include "mp_log.h"
+#include "mp_stats.h"
 #include "mp_txn_input.h"
 
 /* transactions_missing answers (n, field) per unknown id. */
@@ -170,8 +171,12 @@ static int create(mp_req_t *req, const mp_txn_input_t *in, const char *key,
     switch (key ? mp_idem_claim(req, key, hash, &first, &pb)
                 : MP_IDEM_OWNED) {
     case MP_IDEM_REPLAY:
+        mp_stat_add(MP_STAT_IDEM_REPLAYS, 1);
         return respond_replay(r, &first);
     case MP_IDEM_REFUSED:
+        if (pb.status == HTTP_CONFLICT) {
+            mp_stat_add(MP_STAT_IDEM_CONFLICTS, 1);
+        }
         return mp_respond_problem(r, &pb);
     case MP_IDEM_OWNED:
         break;
@@ -190,6 +195,8 @@ static int create(mp_req_t *req, const mp_txn_input_t *in, const char *key,
         return respond_commit_failure(r, st);
     }
     invalidate(r);
+    mp_stat_add(MP_STAT_TXN_INSERTED, in->count);
+    mp_stat_add(MP_STAT_TXN_BATCHES, 1);
     if (key) {
         mp_idem_purge(req);
     }
@@ -284,6 +291,7 @@ int mp_api_transaction_update(mp_req_t *req)
             return respond_commit_failure(r, st);
         }
         invalidate(r);
+        mp_stat_add(MP_STAT_TXN_UPDATED, 1);
         return mp_respond_data(r, mp_api_transaction_object(rows, 0), NULL);
     }
     mp_db_rollback(r);

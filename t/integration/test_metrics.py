@@ -1,0 +1,96 @@
+"""/metrics against the real stack: Prometheus' own linter passes on it,
+and counters and histograms add up exactly over the children of an httpd
+(prefork, so requests are spread over several processes)."""
+import os
+import re
+import subprocess
+
+import pytest
+
+N = 60
+
+
+def scrape(h):
+    r = h.get("/metrics")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    return r.text
+
+
+def value(text, series):
+    """The value of one series ('name{labels}' exactly), or 0 when the
+    module has not exported it (labelled series appear once counted)."""
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+@pytest.fixture(scope="module")
+def prefork(stack):
+    name = "metrics-prefork"
+    pids = os.path.join(stack.run_dir, name, "pids.log")
+    h = stack.httpd(name, mpm="prefork", extra_conf=(
+        'LogFormat "%%P" pid\nCustomLog "%s" pid\n'
+        "<Location /api>\n    MarketPulseCache Off\n</Location>\n" % pids))
+    h.start()
+    h.pids = pids
+    yield h
+    h.stop()
+
+
+def test_promtool_accepts_the_exposition(api):
+    api.get("/api/dashboard")
+    api.get("/api/nothing-here")
+    text = scrape(api)
+    lint = subprocess.run(["promtool", "check", "metrics"], input=text,
+                          capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert 'marketpulse_build_info{version="1.0.0"' in text
+
+
+def test_requests_add_up_over_every_child(prefork):
+    before = scrape(prefork)
+    series = 'marketpulse_http_requests_total{route="/health",method="GET",code="200"}'
+    for _ in range(N):                     # a new connection each time
+        assert prefork.get("/api/health").status_code == 200
+    after = scrape(prefork)
+    assert value(after, series) - value(before, series) == N
+    with open(prefork.pids) as f:
+        assert len(set(f.read().split())) >= 2     # several children counted
+
+
+def test_histograms_are_cumulative_and_count_the_requests(prefork):
+    for _ in range(N):
+        prefork.get("/api/customers/1")
+    text = scrape(prefork)
+    name = "marketpulse_http_request_duration_seconds"
+    buckets = [(line.split('le="')[1].split('"')[0], float(line.rsplit(" ", 1)[1]))
+               for line in text.splitlines()
+               if line.startswith(name + '_bucket{route="/customers/{id}"')]
+    counts = [c for _, c in buckets]
+    assert counts == sorted(counts)                # cumulative
+    assert buckets[-1][0] == "+Inf"
+    count = value(text, name + '_count{route="/customers/{id}"}')
+    assert count == counts[-1] == N
+    # every request ran its two statements, each counted once
+    for stmt in ("customer_by_id", "transactions_list"):
+        assert value(text, 'marketpulse_db_statement_duration_seconds_count'
+                     '{statement="%s"}' % stmt) == N
+
+
+def test_unrouted_answers_and_errors_are_counted(prefork):
+    before = scrape(prefork)
+    for _ in range(3):
+        assert prefork.get("/api/nope").status_code == 404
+        assert prefork.get("/api/customers?limit=0").status_code == 422
+    after = scrape(prefork)
+    for series in ('marketpulse_http_requests_total{route="none",method="GET",code="404"}',
+                   'marketpulse_http_requests_total{route="/customers",method="GET",code="422"}'):
+        assert value(after, series) - value(before, series) == 3
+    assert value(after, "marketpulse_http_requests_in_flight") == 0
+
+
+def test_metrics_only_for_get(api):
+    r = api.request("POST", "/metrics")
+    assert r.status_code == 405
