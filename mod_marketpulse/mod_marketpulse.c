@@ -15,6 +15,7 @@
 #include "mp_db.h"
 #include "mp_handler.h"
 #include "mp_metrics.h"
+#include "mp_profile.h"
 #include "mp_redis.h"
 #include "mp_stats.h"
 #include "api/api.h"
@@ -37,6 +38,9 @@ static int mp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     if (rv == OK) {
         rv = mp_metrics_post_config(pconf, s, mp_api_routes, MP_STMT_COUNT);
+    }
+    if (rv == OK) {
+        rv = mp_profile_post_config(pconf, s, MP_STMT_COUNT);
     }
     if (rv == OK) {
         rv = mp_db_post_config(pconf, s);

@@ -65,6 +65,9 @@ void *mp_create_srv_conf(apr_pool_t *p, server_rec *s)
     sc->cache_shm_size = MP_UNSET;
     sc->export_timeout_ms = MP_UNSET;
     sc->idempotency_ttl = MP_UNSET;
+    sc->metrics = MP_UNSET;
+    sc->slow_query_ms = MP_UNSET;
+    sc->very_slow_query_ms = MP_UNSET;
     return sc;
 }
 
@@ -87,6 +90,9 @@ void *mp_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->cache_shm_size = MERGE_INT(cache_shm_size);
     sc->export_timeout_ms = MERGE_INT(export_timeout_ms);
     sc->idempotency_ttl = MERGE_INT(idempotency_ttl);
+    sc->metrics = MERGE_INT(metrics);
+    sc->slow_query_ms = MERGE_INT(slow_query_ms);
+    sc->very_slow_query_ms = MERGE_INT(very_slow_query_ms);
     return sc;
 }
 
@@ -131,6 +137,21 @@ int mp_conf_export_timeout_ms(const mp_srv_conf_t *sc)
 int mp_conf_idempotency_ttl(const mp_srv_conf_t *sc)
 {
     return value_or(sc->idempotency_ttl, MP_DEFAULT_IDEMPOTENCY_TTL);
+}
+
+int mp_conf_metrics(const mp_srv_conf_t *sc)
+{
+    return value_or(sc->metrics, 1);
+}
+
+int mp_conf_slow_query_ms(const mp_srv_conf_t *sc)
+{
+    return value_or(sc->slow_query_ms, MP_DEFAULT_SLOW_QUERY_MS);
+}
+
+int mp_conf_very_slow_query_ms(const mp_srv_conf_t *sc)
+{
+    return value_or(sc->very_slow_query_ms, MP_DEFAULT_VERY_SLOW_QUERY_MS);
 }
 
 int mp_conf_stmt_timeout_ms(const mp_srv_conf_t *sc)
@@ -195,6 +216,20 @@ static const char *set_enabled(cmd_parms *cmd, void *dconf, int flag)
     }
     dc->enabled = flag;
     dc->base = cmd->path;
+    return NULL;
+}
+
+static const char *set_srv_flag(cmd_parms *cmd, void *dconf, int flag)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+
+    (void)dconf;
+    if (err) {
+        return err;
+    }
+    *(int *)((char *)ap_get_module_config(cmd->server->module_config,
+                                          &marketpulse_module)
+             + (size_t)cmd->info) = flag;
     return NULL;
 }
 
@@ -366,6 +401,15 @@ static const int_directive_t d_max_batch = {
 static const int_directive_t d_export_timeout = {
     &timeout_range, offsetof(mp_srv_conf_t, export_timeout_ms), 1
 };
+static const int_range_t slow_query_range = {
+    1, 3600000, "must be milliseconds from 1 to 3600000"
+};
+static const int_directive_t d_slow_query = {
+    &slow_query_range, offsetof(mp_srv_conf_t, slow_query_ms), 1
+};
+static const int_directive_t d_very_slow_query = {
+    &slow_query_range, offsetof(mp_srv_conf_t, very_slow_query_ms), 1
+};
 static const int_directive_t d_idempotency_ttl = {
     &idempotency_ttl_range, offsetof(mp_srv_conf_t, idempotency_ttl), 1
 };
@@ -423,5 +467,15 @@ const command_rec mp_directives[] = {
     AP_INIT_TAKE1("MarketPulseIdempotencyTTL", set_int,
                   (void *)&d_idempotency_ttl, RSRC_CONF,
                   "seconds an Idempotency-Key and its answer are kept"),
+    AP_INIT_FLAG("MarketPulseMetrics", set_srv_flag,
+                 (void *)offsetof(mp_srv_conf_t, metrics), RSRC_CONF,
+                 "Off to count no metrics and no query profile"),
+    AP_INIT_TAKE1("MarketPulseSlowQueryMs", set_int, (void *)&d_slow_query,
+                  RSRC_CONF, "milliseconds from which a statement is slow: "
+                  "logged at warn and kept in the profile's ring"),
+    AP_INIT_TAKE1("MarketPulseVerySlowQueryMs", set_int,
+                  (void *)&d_very_slow_query, RSRC_CONF,
+                  "milliseconds from which a slow statement counts as very "
+                  "slow"),
     {NULL, {NULL}, NULL, 0, 0, NULL}
 };

@@ -27,6 +27,8 @@
 #define MP_DEFAULT_MAX_BATCH        500
 #define MP_DEFAULT_EXPORT_TIMEOUT_MS 3600000
 #define MP_DEFAULT_IDEMPOTENCY_TTL  86400
+#define MP_DEFAULT_SLOW_QUERY_MS    100
+#define MP_DEFAULT_VERY_SLOW_QUERY_MS 1000
 
 typedef struct {
     int enabled;               /* MarketPulse On|Off */
@@ -60,6 +62,9 @@ typedef struct {
     void *redis;               /* per child: the Redis context pool */
     int export_timeout_ms;     /* MarketPulseExportTimeout, 0 = none */
     int idempotency_ttl;       /* MarketPulseIdempotencyTTL seconds */
+    int metrics;               /* MarketPulseMetrics On|Off */
+    int slow_query_ms;         /* MarketPulseSlowQueryMs */
+    int very_slow_query_ms;    /* MarketPulseVerySlowQueryMs */
 } mp_srv_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA marketpulse_module;
@@ -79,6 +84,9 @@ int mp_conf_max_body(const mp_dir_conf_t *dc);
 int mp_conf_max_batch(const mp_dir_conf_t *dc);
 int mp_conf_export_timeout_ms(const mp_srv_conf_t *sc);
 int mp_conf_idempotency_ttl(const mp_srv_conf_t *sc);
+int mp_conf_metrics(const mp_srv_conf_t *sc);
+int mp_conf_slow_query_ms(const mp_srv_conf_t *sc);
+int mp_conf_very_slow_query_ms(const mp_srv_conf_t *sc);
 int mp_conf_db_wait_ms(const mp_srv_conf_t *sc);
 int mp_conf_db_slots(const mp_srv_conf_t *sc);
 int mp_conf_cache_ttl(const mp_dir_conf_t *dc, mp_cache_endpoint_t ep);

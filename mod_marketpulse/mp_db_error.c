@@ -1,11 +1,17 @@
-/* What a failed statement means: libpq's SQLSTATE turned into the
- * mp_db_status_t handlers act on, and the log line that names the
- * statement and the SQLSTATE, never the values. */
+/* What a statement's outcome means: libpq's SQLSTATE turned into the
+ * mp_db_status_t handlers act on, the log line that names the statement
+ * and the SQLSTATE, never the values, and its time and failures counted
+ * in the metrics and the query profile. */
 #include <string.h>
 
+#include "httpd.h"
+#include "http_config.h"
+
+#include "mp_config.h"
 #include "mp_db_internal.h"
 #include "mp_log.h"
 #include "mp_metrics.h"
+#include "mp_profile.h"
 
 /* SQLSTATE classes that mean "the server is not there", as opposed to a
  * statement that is wrong. */
@@ -61,6 +67,18 @@ void mp_db_count_error(mp_db_status_t status)
     case MP_DB_CONSTRAINT:  mp_metrics_db_error(MP_DBERR_CONSTRAINT); return;
     default:                mp_metrics_db_error(MP_DBERR_OTHER); return;
     }
+}
+
+void mp_db_timed(request_rec *r, const mp_stmt_t *stmt,
+                 apr_interval_time_t took, mp_db_status_t status)
+{
+    if (!mp_conf_metrics(ap_get_module_config(r->server->module_config,
+                                              &marketpulse_module))) {
+        return;
+    }
+    mp_metrics_statement(stmt->slot, took);
+    mp_profile_statement(r, stmt->slot, stmt->label, took,
+                         status != MP_DB_OK);
 }
 
 void mp_db_log_failure(request_rec *r, const mp_stmt_t *stmt,

@@ -40,6 +40,9 @@ void mp_db_session_forget(const PGconn *conn);
 /* mp_db_error.c */
 mp_db_status_t mp_db_classify(const PGresult *res, const PGconn *conn);
 int mp_db_sqlstate_is(const PGresult *res, const char *state);
+/* A statement ran for took: into the metrics and the query profile. */
+void mp_db_timed(request_rec *r, const mp_stmt_t *stmt,
+                 apr_interval_time_t took, mp_db_status_t status);
 /* Counts a failure in the metrics, by class (mp_db_log_failure does it
  * for failed statements). */
 void mp_db_count_error(mp_db_status_t status);

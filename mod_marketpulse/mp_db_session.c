@@ -10,7 +10,6 @@
 #include "mp_config.h"
 #include "mp_db_internal.h"
 #include "mp_log.h"
-#include "mp_metrics.h"
 #include "queries/queries.h"
 
 /* Sessions this child has configured (statement_timeout, TimeZone), by
@@ -174,7 +173,7 @@ mp_db_status_t mp_db_session_exec(request_rec *r, PGconn *conn,
                        NULL, 0);
     mp_db_status_t status = mp_db_classify(res, conn);
 
-    mp_metrics_statement(stmt->slot, apr_time_now() - start);
+    mp_db_timed(r, stmt, apr_time_now() - start, status);
 
     if (status != MP_DB_OK) {
         mp_db_log_failure(r, stmt, res, conn);

@@ -67,6 +67,7 @@ mp_db_status_t mp_db_stream(request_rec *r, const mp_stmt_t *stmt,
 {
     PGconn *conn;
     const char *timeout = apr_itoa(r->pool, timeout_ms);
+    apr_time_t start;
     mp_db_status_t status = mp_db_begin(r);
 
     if (status == MP_DB_OK) {
@@ -77,6 +78,7 @@ mp_db_status_t mp_db_stream(request_rec *r, const mp_stmt_t *stmt,
         return status;
     }
     conn = mp_db_conn_held(r);
+    start = apr_time_now();
     if (!PQsendQueryParams(conn, stmt->sql, stmt->nparams, NULL, params,
                            NULL, NULL, 0)) {
         mp_db_log_failure(r, stmt, NULL, conn);
@@ -86,6 +88,8 @@ mp_db_status_t mp_db_stream(request_rec *r, const mp_stmt_t *stmt,
         PQsetSingleRowMode(conn);
         status = stream_rows(r, conn, stmt, on_row, ctx);
     }
+    /* the whole stream: a slow client makes a slow export */
+    mp_db_timed(r, stmt, apr_time_now() - start, status);
     mp_db_rollback(r);         /* a read: nothing to keep */
     return status;
 }

@@ -11,6 +11,7 @@
 #include "apr_strings.h"
 #include "http_config.h"
 
+#include "mp_config.h"
 #include "mp_ctx.h"
 #include "mp_log.h"
 #include "mp_metrics.h"
@@ -122,7 +123,9 @@ static void observe(mp_histogram_t *h, apr_interval_time_t took)
  * (not its internal redirects or subrequests). */
 void mp_metrics_request_begins(request_rec *r)
 {
-    if (r->prev == NULL && r->main == NULL) {
+    if (r->prev == NULL && r->main == NULL
+        && mp_conf_metrics(ap_get_module_config(r->server->module_config,
+                                                &marketpulse_module))) {
         mp_stat_add(MP_STAT_REQUESTS_IN_FLIGHT, 1);
         mp_ctx(r)->in_flight = 1;
     }
@@ -137,6 +140,10 @@ int mp_metrics_log_transaction(request_rec *r)
 
     if (ctx == NULL || !ctx->ours || head == NULL) {
         return DECLINED;
+    }
+    if (!mp_conf_metrics(ap_get_module_config(r->server->module_config,
+                                              &marketpulse_module))) {
+        return DECLINED;           /* (nothing was begun either) */
     }
     if (ctx->in_flight) {
         mp_stat_sub(MP_STAT_REQUESTS_IN_FLIGHT, 1);

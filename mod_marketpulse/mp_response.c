@@ -12,6 +12,7 @@
 #include "mp_hex.h"
 #include "mp_log.h"
 #include "mp_response.h"
+#include "mp_timestamp.h"
 
 #define MAX_CLIENT_ID_LEN 128
 
@@ -68,15 +69,6 @@ void mp_response_begin(request_rec *r)
     apr_table_setn(r->err_headers_out, "X-Request-ID", mp_request_id(r));
 }
 
-static const char *now_rfc3339(apr_pool_t *p)
-{
-    apr_time_exp_t t;
-
-    apr_time_exp_gmt(&t, apr_time_now());
-    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                        t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour,
-                        t.tm_min, t.tm_sec, t.tm_usec / 1000);
-}
 
 int mp_respond_json(request_rec *r, int status, json_t *body)
 {
@@ -132,7 +124,7 @@ int mp_respond_error(request_rec *r, int status, const char *message,
                      const apr_array_header_t *details)
 {
     json_t *body = mp_envelope_error(status, message, details,
-                                     mp_request_id(r), now_rfc3339(r->pool));
+                                     mp_request_id(r), mp_ts_of_time(r->pool, apr_time_now()));
     char *text = json_dumps(body, JSON_COMPACT);
 
     json_decref(body);

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "mp_request.h"
+#include "apr_strings.h"
+
 #include "mp_timestamp.h"
 
 /* "YYYY[Y...]-MM-DD HH:MM:SS": returns the length of the date part
@@ -57,4 +59,14 @@ size_t mp_ts_rfc3339(const char *pg, int micro, char out[MP_TS_MAX])
     out[len++] = 'Z';
     out[len] = '\0';
     return len;
+}
+
+const char *mp_ts_of_time(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t e;
+
+    apr_time_exp_gmt(&e, t);
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                        e.tm_year + 1900, e.tm_mon + 1, e.tm_mday, e.tm_hour,
+                        e.tm_min, e.tm_sec, e.tm_usec / 1000);
 }

@@ -10,6 +10,9 @@
 
 #include <stddef.h>
 
+#include "apr_pools.h"
+#include "apr_time.h"
+
 /* Room for any result, with its NUL */
 #define MP_TS_MAX 40
 
@@ -19,5 +22,9 @@
  * the Common Era in that form ("infinity", "... BC"): callers show such
  * a value as PostgreSQL printed it. */
 size_t mp_ts_rfc3339(const char *pg, int micro, char out[MP_TS_MAX]);
+
+/* An APR time as RFC 3339 UTC to the millisecond:
+ * "2026-12-02T21:05:07.123Z" (error bodies, the profile). */
+const char *mp_ts_of_time(apr_pool_t *p, apr_time_t t);
 
 #endif

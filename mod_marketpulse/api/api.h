@@ -44,6 +44,12 @@ int mp_api_transactions_export(mp_req_t *req);
 int mp_api_openapi(mp_req_t *req);
 int mp_api_health_cache(mp_req_t *req);
 int mp_api_admin_cache_clear(mp_req_t *req);
+int mp_api_admin_profiling_reset(mp_req_t *req);
+int mp_api_health_profiling(mp_req_t *req);
+
+/* admin.c: 1 where MarketPulseAdmin On is in effect, else 0 with *pb
+ * (403).  The internals (profiling, deep health) answer only there. */
+int mp_api_admin_allowed(mp_req_t *req, mp_problem_t *pb);
 
 /* transactions.c: transaction rows as every endpoint shows them, the
  * MP_API_TRANSACTION_COLS columns every transaction statement selects */

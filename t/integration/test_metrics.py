@@ -94,3 +94,16 @@ def test_unrouted_answers_and_errors_are_counted(prefork):
 def test_metrics_only_for_get(api):
     r = api.request("POST", "/metrics")
     assert r.status_code == 405
+
+
+def test_metrics_off_counts_nothing(stack):
+    h = stack.httpd("metrics-off", extra_conf="MarketPulseMetrics Off\n").start()
+    try:
+        for _ in range(3):
+            assert h.get("/api/health").status_code == 200
+        text = scrape(h)
+        assert "marketpulse_http_requests_total{" not in text
+        assert value(text, "marketpulse_http_requests_in_flight") == 0
+        assert h.get("/api/health/profiling").json()["data"]["statements"] == []
+    finally:
+        h.stop()
