@@ -5,7 +5,8 @@
  * statements: docs/architecture.md ("Database access"). */
 #include "apr_strings.h"
 
-#include "mp_db_internal.h"
+#include "mp_db.h"
+#include "mp_pg.h"
 #include "mp_log.h"
 #include "queries/queries.h"
 
@@ -134,4 +135,19 @@ void mp_db_rollback(request_rec *r)
         && PQtransactionStatus(conn) != PQTRANS_IDLE) {
         run_rows(r, &mp_q_rollback, NULL, 0, NULL);
     }
+}
+
+void mp_db_release(request_rec *r)
+{
+    mp_db_conn_release(r);
+}
+
+int mp_db_post_config(apr_pool_t *p, server_rec *s)
+{
+    return mp_db_conn_post_config(p, s);
+}
+
+void mp_db_child_init(apr_pool_t *p, server_rec *s)
+{
+    mp_db_session_child_init(p, s);
 }

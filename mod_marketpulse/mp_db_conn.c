@@ -13,7 +13,7 @@
 
 #include "mp_config.h"
 #include "mp_ctx.h"
-#include "mp_db_internal.h"
+#include "mp_pg.h"
 #include "mp_gate.h"
 #include "mp_log.h"
 #include "mp_stats.h"
@@ -71,7 +71,7 @@ static int create_gates(apr_pool_t *pconf, server_rec *s)
     return OK;
 }
 
-int mp_db_post_config(apr_pool_t *p, server_rec *s)
+int mp_db_conn_post_config(apr_pool_t *p, server_rec *s)
 {
     dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
     dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
@@ -111,7 +111,7 @@ static apr_status_t release_conn(void *data)
     return APR_SUCCESS;
 }
 
-void mp_db_release(request_rec *r)
+void mp_db_conn_release(request_rec *r)
 {
     db_request_t *dr = db_request(r, 0);
 

@@ -8,7 +8,7 @@
 #include "http_config.h"
 
 #include "mp_config.h"
-#include "mp_db_internal.h"
+#include "mp_pg.h"
 #include "mp_log.h"
 #include "mp_metrics.h"
 #include "mp_profile.h"

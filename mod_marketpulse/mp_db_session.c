@@ -8,7 +8,7 @@
 #include "http_config.h"
 
 #include "mp_config.h"
-#include "mp_db_internal.h"
+#include "mp_pg.h"
 #include "mp_log.h"
 #include "queries/queries.h"
 
@@ -29,7 +29,7 @@ typedef struct {
 static session_t sessions[SESSION_SLOTS];
 static apr_thread_mutex_t *sessions_lock;
 
-void mp_db_child_init(apr_pool_t *p, server_rec *s)
+void mp_db_session_child_init(apr_pool_t *p, server_rec *s)
 {
     apr_status_t rv = apr_thread_mutex_create(&sessions_lock,
                                               APR_THREAD_MUTEX_DEFAULT, p);

@@ -3,7 +3,8 @@
  * timeout, instead of buffering it: docs/architecture.md ("Export"). */
 #include "apr_strings.h"
 
-#include "mp_db_internal.h"
+#include "mp_db.h"
+#include "mp_pg.h"
 #include "mp_log.h"
 #include "queries/queries.h"
 

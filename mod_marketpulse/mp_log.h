@@ -13,6 +13,8 @@ APLOG_USE_MODULE(marketpulse);
 
 #define MPLOGNO(n) "MP" #n ": "
 
+/* Fixed once per request (mp_ctx.c): the client's sane X-Request-ID,
+ * else mod_unique_id's, else random. */
 const char *mp_request_id(request_rec *r);
 
 #define mp_rlog(level, status, r, logno, fmt, ...)                        \

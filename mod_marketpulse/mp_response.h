@@ -7,7 +7,7 @@
 
 #include "httpd.h"
 
-#include "mp_db.h"
+#include "mp_stmt.h"
 #include "mp_problem.h"
 #include "mp_request.h"
 

@@ -5,7 +5,7 @@
 #ifndef MP_QUERIES_H
 #define MP_QUERIES_H
 
-#include "mp_db.h"
+#include "mp_stmt.h"
 
 /* A timestamptz for a row the module turns into JSON or CSV: the UTC
  * wall time, which our sessions print in DateStyle ISO and the column

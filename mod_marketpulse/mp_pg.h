@@ -1,20 +1,26 @@
-/* What the files of the database layer share and handlers never see:
- * libpq results and connections.  mp_db_conn.c holds the request's gate
- * slot and connection (and mp_db_release, mp_db_post_config),
- * mp_db_session.c what each session has set up (and mp_db_child_init),
- * mp_db_error.c SQLSTATEs, mp_db.c reads and transactions, mp_db_stream.c
- * streaming. */
-#ifndef MP_DB_INTERNAL_H
-#define MP_DB_INTERNAL_H
+/* What the files of the database layer share about PostgreSQL, and
+ * handlers never see: libpq results and connections.  mp_db_conn.c holds the request's gate
+ * slot and connection, mp_db_session.c what each session has set up,
+ * mp_db_error.c SQLSTATEs; above them mp_db.c (the calls of mp_db.h:
+ * reads, transactions, release, lifecycle) and mp_db_stream.c
+ * (streaming).  These files include mp_stmt.h, not mp_db.h: they sit
+ * below the calls they serve. */
+#ifndef MP_PG_H
+#define MP_PG_H
 
 #include <libpq-fe.h>
 
 #include "httpd.h"
 
-#include "mp_db.h"
+#include "mp_rows.h"
+#include "mp_stmt.h"
 
-/* mp_db_conn.c: this request's connection, through the gate and from
- * mod_dbd's pool, or the one it holds already. */
+/* mp_db_conn.c: mod_dbd's functions and the servers' gates
+ * (post_config); giving the connection back (mp_db_release). */
+int mp_db_conn_post_config(apr_pool_t *p, server_rec *s);
+void mp_db_conn_release(request_rec *r);
+/* This request's connection, through the gate and from mod_dbd's pool,
+ * or the one it holds already. */
 mp_db_status_t mp_db_conn_get(request_rec *r, PGconn **conn);
 /* The connection the request holds now, or NULL. */
 PGconn *mp_db_conn_held(request_rec *r);
@@ -24,8 +30,9 @@ void mp_db_conn_txn_begins(request_rec *r);
  * back) since the last BEGIN. */
 int mp_db_conn_txn_lost(request_rec *r);
 
-/* mp_db_session.c: whether the session table can be used (its mutex was
- * made in child_init). */
+/* mp_db_session.c: the per-child session table (child_init); whether it
+ * can be used (its mutex was made). */
+void mp_db_session_child_init(apr_pool_t *p, server_rec *s);
 int mp_db_session_ready(void);
 /* Sets the session up (timeout, time zone, ...) unless it is already. */
 mp_db_status_t mp_db_session_set_up(request_rec *r, PGconn *conn);
