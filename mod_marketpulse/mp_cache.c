@@ -23,7 +23,6 @@
 
 #include "httpd.h"
 #include "apr_atomic.h"
-#include "apr_shm.h"
 #include "apr_strings.h"
 #include "http_config.h"
 #include "http_protocol.h"
@@ -34,6 +33,7 @@
 #include "mp_ctx.h"
 #include "mp_hex.h"
 #include "mp_log.h"
+#include "mp_shm.h"
 #include "mp_stats.h"
 
 #define CACHE_FORMAT "v2:"
@@ -53,12 +53,6 @@ typedef struct {
 } host_state_t;
 static volatile host_state_t *host;
 
-static apr_status_t forget(void *unused)
-{
-    (void)unused;
-    host = NULL;               /* the segment goes with pconf */
-    return APR_SUCCESS;
-}
 
 void mp_cache_pre_config(apr_pool_t *pconf)
 {
@@ -68,18 +62,10 @@ void mp_cache_pre_config(apr_pool_t *pconf)
 /* The policy's host-wide state, then the backends'. */
 int mp_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
-    apr_shm_t *shm;
-    apr_status_t rv;
-
-    apr_pool_cleanup_register(pconf, NULL, forget, apr_pool_cleanup_null);
-    rv = apr_shm_create(&shm, sizeof(host_state_t), NULL, pconf);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MPLOGNO(01205)
-                     "cannot create the cache's shared memory");
+    if (mp_shm_make(pconf, s, sizeof(host_state_t), &host,
+                    "the cache's host state") == NULL) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    host = apr_shm_baseaddr_get(shm);
-    memset((void *)host, 0, sizeof(*host));
     return mp_cache_backends_post_config(pconf, ptemp, s);
 }
 

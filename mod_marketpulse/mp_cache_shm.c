@@ -12,7 +12,6 @@
 #include "apr_atomic.h"
 #include "apr_global_mutex.h"
 #include "apr_hash.h"
-#include "apr_shm.h"
 #include "apr_strings.h"
 #include "http_config.h"
 #include "util_mutex.h"
@@ -21,6 +20,7 @@
 #include "mp_config.h"
 #include "mp_ctx.h"
 #include "mp_log.h"
+#include "mp_shm.h"
 
 #define MUTEX_TYPE "marketpulse-cache"
 #define MAX_VALUE (256 * 1024)     /* larger answers are not kept here */
@@ -42,24 +42,20 @@ static apr_status_t forget(void *unused)
     instance = NULL;               /* destroyed with pconf on restart */
     provider = NULL;
     lock = NULL;
-    generation = NULL;
     return APR_SUCCESS;
 }
 
 /* This host's generation, starting at the clock (microseconds): never a
  * number used before, nor one a clock-seeded generation elsewhere will
  * reach by counting. */
-static apr_status_t create_generation(apr_pool_t *pconf)
+static apr_status_t create_generation(apr_pool_t *pconf, server_rec *s)
 {
-    apr_shm_t *shm;
-    apr_status_t rv = apr_shm_create(&shm, sizeof(apr_uint64_t), NULL,
-                                     pconf);
-
-    if (rv == APR_SUCCESS) {
-        generation = apr_shm_baseaddr_get(shm);
-        *generation = (apr_uint64_t)apr_time_now();
+    if (mp_shm_make(pconf, s, sizeof(apr_uint64_t), &generation,
+                    "the shared-memory cache's generation") == NULL) {
+        return APR_ENOMEM;
     }
-    return rv;
+    *generation = (apr_uint64_t)apr_time_now();
+    return APR_SUCCESS;
 }
 
 static int shm_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
@@ -97,7 +93,7 @@ static int shm_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                                     0);
     }
     if (rv == APR_SUCCESS) {
-        rv = create_generation(pconf);
+        rv = create_generation(pconf, s);
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MPLOGNO(01203)

@@ -7,7 +7,6 @@
 
 #include "httpd.h"
 #include "apr_atomic.h"
-#include "apr_shm.h"
 #include "apr_strings.h"
 #include "http_config.h"
 
@@ -15,6 +14,7 @@
 #include "mp_ctx.h"
 #include "mp_log.h"
 #include "mp_metrics.h"
+#include "mp_shm.h"
 #include "mp_stats.h"
 
 const apr_interval_time_t mp_metrics_bounds[MP_METRICS_BUCKETS] = {
@@ -47,19 +47,11 @@ static apr_uint64_t *requests;
 static mp_histogram_t *request_hist;
 static mp_histogram_t *statement_hist;
 
-static apr_status_t forget(void *unused)
-{
-    (void)unused;
-    head = NULL;                   /* the segment goes with pconf */
-    return APR_SUCCESS;
-}
 
 int mp_metrics_post_config(apr_pool_t *pconf, server_rec *s,
                            const mp_route_t *routes, int statements)
 {
     apr_size_t nreq, size;
-    apr_shm_t *shm;
-    apr_status_t rv;
     char *base;
 
     route_table = routes;
@@ -71,16 +63,10 @@ int mp_metrics_post_config(apr_pool_t *pconf, server_rec *s,
     size = APR_ALIGN_DEFAULT(sizeof(head_t))
            + nreq * sizeof(apr_uint64_t)
            + (apr_size_t)(nroutes + nstatements) * sizeof(mp_histogram_t);
-    apr_pool_cleanup_register(pconf, NULL, forget, apr_pool_cleanup_null);
-    rv = apr_shm_create(&shm, size, NULL, pconf);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MPLOGNO(01003)
-                     "cannot create the shared memory of the metrics");
+    base = mp_shm_make(pconf, s, size, &head, "the metrics");
+    if (base == NULL) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    base = apr_shm_baseaddr_get(shm);
-    memset(base, 0, size);
-    head = (head_t *)base;
     head->started = apr_time_now();
     requests = (apr_uint64_t *)(base + APR_ALIGN_DEFAULT(sizeof(head_t)));
     request_hist = (mp_histogram_t *)(requests + nreq);

@@ -7,13 +7,13 @@
 
 #include "httpd.h"
 #include "apr_atomic.h"
-#include "apr_shm.h"
 #include "apr_strings.h"
 #include "http_config.h"
 
 #include "mp_config.h"
 #include "mp_log.h"
 #include "mp_profile.h"
+#include "mp_shm.h"
 
 typedef struct {
     volatile apr_uint32_t seq;     /* odd: being written */
@@ -30,29 +30,15 @@ typedef struct {
 static profile_t *profile;
 static int nstatements;
 
-static apr_status_t forget(void *unused)
-{
-    (void)unused;
-    profile = NULL;
-    return APR_SUCCESS;
-}
 
 int mp_profile_post_config(apr_pool_t *pconf, server_rec *s, int statements)
 {
     apr_size_t size = sizeof(profile_t)
                       + sizeof(mp_profile_stmt_t) * (apr_size_t)statements;
-    apr_shm_t *shm;
-    apr_status_t rv;
 
-    apr_pool_cleanup_register(pconf, NULL, forget, apr_pool_cleanup_null);
-    rv = apr_shm_create(&shm, size, NULL, pconf);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MPLOGNO(01004)
-                     "cannot create the shared memory of the query profile");
+    if (mp_shm_make(pconf, s, size, &profile, "the query profile") == NULL) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    profile = apr_shm_baseaddr_get(shm);
-    memset(profile, 0, size);
     profile->since = apr_time_now();
     nstatements = statements;
     return OK;
