@@ -14,7 +14,8 @@
 #include "queries/queries.h"
 
 #define HANDLER "marketpulse-metrics"
-/* the API's version, as in docs/openapi.json */
+/* the API's version: info.version of docs/openapi.json (a test holds
+ * them together) */
 #define API_VERSION "1.0.0"
 
 static void family(request_rec *r, const char *name, const char *type,

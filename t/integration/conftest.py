@@ -223,3 +223,18 @@ def post_json(h, path, body, headers=None, **kw):
     hdrs = {"Content-Type": "application/json"}
     hdrs.update(headers or {})
     return h.request("POST", path, json=body, headers=hdrs, **kw)
+
+
+def metric_value(text, series):
+    """The value of one series ('name{labels}', exactly as exported) in a
+    /metrics text, or 0 when it is not there: labelled series appear once
+    they have counted something."""
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def metric(httpd, series):
+    """One series' value, scraped from httpd's /metrics now."""
+    return metric_value(httpd.get("/metrics").text, series)

@@ -6,19 +6,25 @@ import time
 
 import pytest
 
-from conftest import fresh, no_crash, timed_get, wait_until
+from conftest import fresh, metric, no_crash, timed_get, wait_until
+
+UNAVAILABLE = 'marketpulse_db_errors_total{class="unavailable"}'
 
 
 def test_database_stopped_gives_fast_503_then_recovers(api, stack, db_back_up):
     for _ in range(5):                      # fill the pool with connections
         assert api.get(fresh("/api/dashboard")).status_code == 200
     stack.stop_db()
+    unavailable = metric(api, UNAVAILABLE)
     for path in ("/api/dashboard", "/api/customers", "/api/transactions",
                  "/api/ready"):
         r, took = timed_get(api, fresh(path))
         assert r.status_code == 503, r.text
         assert r.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
         assert took < 2.0
+    # each counted as the database being unavailable (a pooled connection
+    # that breaks may count its failed statement and its reconnect)
+    assert metric(api, UNAVAILABLE) - unavailable >= 4
     assert api.get("/api/health/live").status_code == 200
     stack.start_db()
     # the first request after the restart already succeeds
@@ -82,6 +88,10 @@ def test_busy_pool_waits_bounded_and_statement_times_out(stack, gated):
     def slow():
         results["slow"] = timed_get(gated, fresh("/api/dashboard"))
 
+    figures = ("marketpulse_db_gate_timeouts_total",
+               'marketpulse_db_errors_total{class="busy"}',
+               'marketpulse_db_errors_total{class="timeout"}')
+    before = [metric(gated, f) for f in figures]
     t = threading.Thread(target=slow)
     t.start()
     time.sleep(0.3)                 # the slow request holds the only slot
@@ -96,6 +106,8 @@ def test_busy_pool_waits_bounded_and_statement_times_out(stack, gated):
     assert slow_r.status_code == 503
     assert "timed out" in slow_r.json()["error"]["message"]
     assert 1.3 < slow_took < 4.0
+    # one wait ran out (busy), one statement was cancelled (timeout)
+    assert [metric(gated, f) - b for f, b in zip(figures, before)] == [1, 1, 1]
     # the slot and the connection are free again
     assert gated.get(fresh("/api/dashboard")).status_code == 200
     no_crash(gated)

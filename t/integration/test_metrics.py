@@ -1,11 +1,15 @@
 """/metrics against the real stack: Prometheus' own linter passes on it,
 and counters and histograms add up exactly over the children of an httpd
 (prefork, so requests are spread over several processes)."""
+import json
 import os
 import re
 import subprocess
+import uuid
 
 import pytest
+
+from conftest import ROOT, metric_value as value, post_json
 
 N = 60
 
@@ -15,15 +19,6 @@ def scrape(h):
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     return r.text
-
-
-def value(text, series):
-    """The value of one series ('name{labels}' exactly), or 0 when the
-    module has not exported it (labelled series appear once counted)."""
-    for line in text.splitlines():
-        if line.startswith(series + " "):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +41,9 @@ def test_promtool_accepts_the_exposition(api):
     lint = subprocess.run(["promtool", "check", "metrics"], input=text,
                           capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    assert 'marketpulse_build_info{version="1.0.0"' in text
+    with open(os.path.join(ROOT, "docs", "openapi.json")) as f:
+        version = json.load(f)["info"]["version"]
+    assert 'marketpulse_build_info{version="%s"' % version in text
 
 
 def test_requests_add_up_over_every_child(prefork):
@@ -107,3 +104,34 @@ def test_metrics_off_counts_nothing(stack):
         assert h.get("/api/health/profiling").json()["data"]["statements"] == []
     finally:
         h.stop()
+
+
+def test_writes_and_exports_are_counted(api, writes_undone):
+    names = ("marketpulse_transactions_inserted_total",
+             "marketpulse_transaction_batches_total",
+             "marketpulse_idempotent_replays_total",
+             "marketpulse_idempotency_conflicts_total",
+             "marketpulse_transactions_updated_total",
+             "marketpulse_export_rows_total")
+    before = scrape(api)
+    key = uuid.uuid4().hex
+    batch = [{"customer_id": 1, "product_id": 2, "quantity": 1}] * 3
+    first = post_json(api, "/api/transactions", batch,
+                      headers={"Idempotency-Key": key})
+    assert first.status_code == 201
+    again = post_json(api, "/api/transactions", batch,
+                      headers={"Idempotency-Key": key})
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    other = post_json(api, "/api/transactions", batch[:1],
+                      headers={"Idempotency-Key": key})
+    assert other.status_code == 409
+    tx = first.json()["data"]["ids"][0]
+    assert api.request("PATCH", "/api/transactions/%d" % tx,
+                       json={"status": "refunded"}).status_code == 200
+    export = api.get("/api/transactions/export?format=ndjson&customer_id=1")
+    rows = len(export.text.splitlines())
+    after = scrape(api)
+    assert [value(after, n) - value(before, n) for n in names] == \
+        [3, 1, 1, 1, 1, rows]
+    assert value(after, "marketpulse_export_bytes_total") \
+        - value(before, "marketpulse_export_bytes_total") == len(export.content)

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from conftest import wait_until
+from conftest import metric, wait_until
 
 SLOW_MS = 200
 
@@ -34,13 +34,6 @@ def profile(h):
 def statement(data, label):
     return next((s for s in data["statements"] if s["statement"] == label),
                 None)
-
-
-def metric(h, series):
-    for line in h.get("/metrics").text.splitlines():
-        if line.startswith(series + " "):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 def test_a_slow_statement_is_kept_with_its_request_id(stack, profiled):
