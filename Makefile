@@ -14,7 +14,8 @@ MODULE    = mod_marketpulse.so
 SRCDIR    = mod_marketpulse
 SOURCES   = $(wildcard $(SRCDIR)/*.c) $(wildcard $(SRCDIR)/api/*.c) \
             $(wildcard $(SRCDIR)/queries/*.c)
-GENERATED = $(SRCDIR)/mp_openapi_doc.c
+GENERATED = $(SRCDIR)/mp_openapi_doc.c $(SRCDIR)/mp_migrations.c
+MIGRATIONS = $(wildcard sql/migrations/*.sql)
 ALL_SRC   = $(filter-out $(GENERATED),$(SOURCES)) $(GENERATED)
 HEADERS   = $(wildcard $(SRCDIR)/*.h) $(wildcard $(SRCDIR)/*/*.h)
 PG_INC   := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
@@ -24,8 +25,13 @@ LIBS      = -lpq -ljansson -lhiredis
 
 all: $(MODULE)
 
-$(GENERATED): docs/openapi.json scripts/embed-json.sh
+$(SRCDIR)/mp_openapi_doc.c: docs/openapi.json scripts/embed-json.sh
 	sh scripts/embed-json.sh mp_openapi_doc < docs/openapi.json > $@.tmp
+	mv $@.tmp $@
+
+# (the directory too: a migration added or removed changes the list)
+$(SRCDIR)/mp_migrations.c: $(MIGRATIONS) sql/migrations scripts/embed-migrations.sh
+	sh scripts/embed-migrations.sh sql/migrations > $@.tmp
 	mv $@.tmp $@
 
 # apxs compiles and links through libtool; the .so lands in .libs/.

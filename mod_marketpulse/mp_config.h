@@ -10,6 +10,7 @@
 #include "http_config.h"
 
 #include "mp_conf_parse.h"
+#include "mp_dbd_conf.h"
 
 #define MP_UNSET (-1)
 
@@ -65,6 +66,8 @@ typedef struct {
     int metrics;               /* MarketPulseMetrics On|Off */
     int slow_query_ms;         /* MarketPulseSlowQueryMs */
     int very_slow_query_ms;    /* MarketPulseVerySlowQueryMs */
+    mp_dbd_conf_t dbd_pool;    /* mod_dbd's settings for this server, read
+                                  at post_config (for the health) */
 } mp_srv_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA marketpulse_module;

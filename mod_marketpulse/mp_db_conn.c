@@ -16,6 +16,7 @@
 #include "mp_pg.h"
 #include "mp_gate.h"
 #include "mp_log.h"
+#include "mp_metrics.h"
 #include "mp_stats.h"
 #include "queries/queries.h"
 
@@ -56,6 +57,10 @@ static int create_gates(apr_pool_t *pconf, server_rec *s)
                                                  &marketpulse_module);
         apr_status_t rv = mp_gate_create(&sc->gate, mp_conf_db_slots(sc),
                                          pconf);
+
+        /* what the health shows of the pool this server was given */
+        mp_dbd_conf_read(ap_conftree, s->is_virtual ? s->defn_name : NULL,
+                         s->defn_line_number, &sc->dbd_pool);
 
         if (rv == APR_SUCCESS && geteuid() == 0) {
             rv = mp_gate_set_owner(sc->gate, (long)ap_unixd_config.user_id,
@@ -148,6 +153,7 @@ mp_db_status_t mp_db_conn_get(request_rec *r, PGconn **conn)
     db_request_t *dr = db_request(r, 0);
     mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
                                              &marketpulse_module);
+    apr_time_t asked;
 
     if (dr && dr->conn) {
         *conn = dr->conn;
@@ -157,6 +163,7 @@ mp_db_status_t mp_db_conn_get(request_rec *r, PGconn **conn)
         return MP_DB_ERROR;
     }
     dr = db_request(r, 1);
+    asked = apr_time_now();
     if (dr->gate == NULL) {
         if (enter_gate(r, sc) != APR_SUCCESS) {
             return MP_DB_BUSY;
@@ -175,6 +182,9 @@ mp_db_status_t mp_db_conn_get(request_rec *r, PGconn **conn)
         return MP_DB_UNAVAILABLE;
     }
     mp_stat_add(MP_STAT_DB_CONNECTIONS, 1);
+    if (mp_conf_metrics(sc)) {
+        mp_metrics_acquire(apr_time_now() - asked);
+    }
     if (strcmp(apr_dbd_name(dr->dbd->driver), "pgsql") != 0) {
         mp_rlog(APLOG_ERR, 0, r, MPLOGNO(01107),
                 "DBDriver is %s; mod_marketpulse needs pgsql",

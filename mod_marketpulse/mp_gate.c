@@ -132,3 +132,10 @@ int mp_gate_waiting(const mp_gate_t *g)
 
     return n < 0 ? 0 : n;
 }
+
+int mp_gate_free(const mp_gate_t *g)
+{
+    int n = g->semid >= 0 ? semctl(g->semid, 0, GETVAL) : 0;
+
+    return n < 0 ? 0 : n;
+}

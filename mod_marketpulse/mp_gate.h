@@ -32,5 +32,8 @@ void mp_gate_leave(mp_gate_t *gate);
 /* How many are waiting for a slot now (all children): a figure for the
  * metrics, and what the tests wait on instead of sleeping. */
 int mp_gate_waiting(const mp_gate_t *gate);
+/* How many slots are free now (all children): slots held are the
+ * configured number less these. */
+int mp_gate_free(const mp_gate_t *gate);
 
 #endif

@@ -35,6 +35,8 @@ const char *const mp_dberr_names[MP_DBERR_CLASSES] = {
 typedef struct {
     apr_time_t started;
     apr_uint64_t db_errors[MP_DBERR_CLASSES];
+    mp_histogram_t acquire;
+    apr_uint64_t acquire_max_us;
     /* then: requests[nroutes][METHODS][CODES], request histograms
      * [nroutes], statement histograms[nstatements] */
 } head_t;
@@ -208,6 +210,73 @@ void mp_metrics_statement_histogram(int slot, mp_histogram_t *h)
 apr_uint64_t mp_metrics_db_errors(mp_dberr_t which)
 {
     return head ? apr_atomic_read64(&head->db_errors[which]) : 0;
+}
+
+void mp_metrics_acquire(apr_interval_time_t took)
+{
+    if (head) {
+        observe(&head->acquire, took);
+        mp_atomic_keep_max(&head->acquire_max_us,
+                           took > 0 ? (apr_uint64_t)took : 0);
+    }
+}
+
+apr_uint64_t mp_metrics_acquire_max(void)
+{
+    return head ? apr_atomic_read64(&head->acquire_max_us) : 0;
+}
+
+void mp_atomic_keep_min(volatile apr_uint64_t *v, apr_uint64_t x)
+{
+    apr_uint64_t cur = apr_atomic_read64(v);
+
+    while ((cur == 0 || x < cur)
+           && apr_atomic_cas64(v, x, cur) != cur) {
+        cur = apr_atomic_read64(v);
+    }
+}
+
+void mp_atomic_keep_max(volatile apr_uint64_t *v, apr_uint64_t x)
+{
+    apr_uint64_t cur = apr_atomic_read64(v);
+
+    while (x > cur && apr_atomic_cas64(v, x, cur) != cur) {
+        cur = apr_atomic_read64(v);
+    }
+}
+
+void mp_metrics_acquire_histogram(mp_histogram_t *h)
+{
+    if (head) {
+        read_histogram(&head->acquire, h);
+    }
+    else {
+        memset(h, 0, sizeof(*h));
+    }
+}
+
+apr_uint64_t mp_histogram_quantile(const apr_uint64_t *buckets, double q)
+{
+    apr_uint64_t total = 0, seen = 0, lower = 0;
+    double rank;
+
+    for (int b = 0; b <= MP_METRICS_BUCKETS; b++) {
+        total += buckets[b];
+    }
+    rank = q * (double)total;
+    for (int b = 0; b < MP_METRICS_BUCKETS && total > 0; b++) {
+        apr_uint64_t upper = (apr_uint64_t)mp_metrics_bounds[b];
+
+        if (buckets[b] > 0 && (double)(seen + buckets[b]) >= rank) {
+            return lower + (apr_uint64_t)((double)(upper - lower)
+                                          * (rank - (double)seen)
+                                          / (double)buckets[b]);
+        }
+        seen += buckets[b];
+        lower = upper;
+    }
+    return total ? (apr_uint64_t)mp_metrics_bounds[MP_METRICS_BUCKETS - 1]
+                 : 0;
 }
 
 apr_time_t mp_metrics_started(void)

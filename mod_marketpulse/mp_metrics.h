@@ -44,6 +44,15 @@ typedef struct {
     apr_uint64_t sum_us;
 } mp_histogram_t;
 
+/* Atomic updates of a shared minimum (0: none yet) and maximum. */
+void mp_atomic_keep_min(volatile apr_uint64_t *v, apr_uint64_t x);
+void mp_atomic_keep_max(volatile apr_uint64_t *v, apr_uint64_t x);
+
+/* The q-quantile (0..1) of a histogram's buckets in microseconds,
+ * linear within its bucket as Prometheus' histogram_quantile; the
+ * largest finite bound when it falls in +Inf, 0 for an empty one. */
+apr_uint64_t mp_histogram_quantile(const apr_uint64_t *buckets, double q);
+
 /* Made before the fork: routes is the route table (ends with a NULL
  * pattern), nstatements the registry's size.  OK, or an HTTP status that
  * stops start-up (logged). */
@@ -58,6 +67,9 @@ void mp_metrics_request_begins(request_rec *r);
  * counted here: errors go through mp_metrics_db_error. */
 void mp_metrics_statement(int slot, apr_interval_time_t took);
 void mp_metrics_db_error(mp_dberr_t which);
+/* A request got its database connection (gate slot and mod_dbd's pool)
+ * after took. */
+void mp_metrics_acquire(apr_interval_time_t took);
 
 /* The handler of /metrics (mp_metrics_text.c). */
 int mp_metrics_handler(request_rec *r);
@@ -70,6 +82,8 @@ void mp_metrics_request_histogram(int route, mp_histogram_t *h);
 int mp_metrics_nstatements(void);
 void mp_metrics_statement_histogram(int slot, mp_histogram_t *h);
 apr_uint64_t mp_metrics_db_errors(mp_dberr_t which);
+void mp_metrics_acquire_histogram(mp_histogram_t *h);
+apr_uint64_t mp_metrics_acquire_max(void);     /* microseconds */
 apr_time_t mp_metrics_started(void);
 
 #endif

@@ -9,6 +9,8 @@
 #include "http_protocol.h"
 
 #include "mp_cache.h"
+#include "mp_config.h"
+#include "mp_gate.h"
 #include "mp_metrics.h"
 #include "mp_stats.h"
 #include "queries/queries.h"
@@ -47,8 +49,9 @@ static const char *seconds(apr_pool_t *p, apr_interval_time_t us)
     return text;
 }
 
-/* One histogram's series under labels ("route=\"/x\""): cumulative
- * buckets, then sum and count; nothing for one that counted nothing. */
+/* One histogram's series under labels ("route=\"/x\"", or "" for none):
+ * cumulative buckets, then sum and count; nothing for one that counted
+ * nothing. */
 static void histogram(request_rec *r, const char *name, const char *labels,
                       const mp_histogram_t *h)
 {
@@ -62,19 +65,21 @@ static void histogram(request_rec *r, const char *name, const char *labels,
     }
     for (int b = 0; b <= MP_METRICS_BUCKETS; b++) {
         cumulative += h->buckets[b];
-        if (b < MP_METRICS_BUCKETS) {
-            ap_rprintf(r, "%s_bucket{%s,le=\"%s\"} %" APR_UINT64_T_FMT "\n",
-                       name, labels, seconds(r->pool, mp_metrics_bounds[b]),
-                       cumulative);
-        }
-        else {
-            ap_rprintf(r, "%s_bucket{%s,le=\"+Inf\"} %" APR_UINT64_T_FMT
-                       "\n", name, labels, cumulative);
-        }
+        ap_rprintf(r, "%s_bucket{%s%sle=\"%s\"} %" APR_UINT64_T_FMT "\n",
+                   name, labels, *labels ? "," : "",
+                   b < MP_METRICS_BUCKETS
+                       ? seconds(r->pool, mp_metrics_bounds[b]) : "+Inf",
+                   cumulative);
     }
-    ap_rprintf(r, "%s_sum{%s} %.6f\n%s_count{%s} %" APR_UINT64_T_FMT "\n",
-               name, labels, (double)h->sum_us / APR_USEC_PER_SEC, name,
-               labels, cumulative);
+    if (*labels) {
+        ap_rprintf(r, "%s_sum{%s} %.6f\n%s_count{%s} %" APR_UINT64_T_FMT
+                   "\n", name, labels, (double)h->sum_us / APR_USEC_PER_SEC,
+                   name, labels, cumulative);
+    }
+    else {
+        ap_rprintf(r, "%s_sum %.6f\n%s_count %" APR_UINT64_T_FMT "\n", name,
+                   (double)h->sum_us / APR_USEC_PER_SEC, name, cumulative);
+    }
 }
 
 static const char *route_label(int i)
@@ -121,6 +126,8 @@ static void http_figures(request_rec *r)
 
 static void db_figures(request_rec *r)
 {
+    const mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
+                                                   &marketpulse_module);
     mp_histogram_t h;
 
     family(r, "marketpulse_db_statement_duration_seconds", "histogram",
@@ -144,6 +151,19 @@ static void db_figures(request_rec *r)
     scalar(r, "marketpulse_db_gate_timeouts_total", "counter", "Waits for "
            "a database slot that ran out (503).",
            mp_stat_get(MP_STAT_GATE_TIMEOUTS));
+    if (sc->gate) {
+        scalar(r, "marketpulse_db_gate_waiting", "gauge", "Requests waiting "
+               "for a database slot now, all children.",
+               (apr_uint64_t)mp_gate_waiting(sc->gate));
+        scalar(r, "marketpulse_db_gate_slots", "gauge", "Database slots of "
+               "this server (MarketPulseDBSlots).",
+               (apr_uint64_t)mp_conf_db_slots(sc));
+    }
+    family(r, "marketpulse_db_acquire_duration_seconds", "histogram",
+           "Time a request waited for its database connection: a slot of "
+           "the gate, then one from mod_dbd's pool.");
+    mp_metrics_acquire_histogram(&h);
+    histogram(r, "marketpulse_db_acquire_duration_seconds", "", &h);
     scalar(r, "marketpulse_db_connections_in_use", "gauge", "Pooled "
            "connections held by requests, all children.",
            mp_stat_get(MP_STAT_DB_CONNECTIONS));

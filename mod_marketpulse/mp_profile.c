@@ -44,25 +44,6 @@ int mp_profile_post_config(apr_pool_t *pconf, server_rec *s, int statements)
     return OK;
 }
 
-static void keep_min(volatile apr_uint64_t *v, apr_uint64_t x)
-{
-    apr_uint64_t cur = apr_atomic_read64(v);
-
-    while ((cur == 0 || x < cur)
-           && apr_atomic_cas64(v, x, cur) != cur) {
-        cur = apr_atomic_read64(v);
-    }
-}
-
-static void keep_max(volatile apr_uint64_t *v, apr_uint64_t x)
-{
-    apr_uint64_t cur = apr_atomic_read64(v);
-
-    while (x > cur && apr_atomic_cas64(v, x, cur) != cur) {
-        cur = apr_atomic_read64(v);
-    }
-}
-
 static void remember(request_rec *r, int slot, apr_uint64_t took_us)
 {
     apr_uint64_t n = apr_atomic_inc64(&profile->written);
@@ -94,8 +75,8 @@ void mp_profile_statement(request_rec *r, int slot, const char *label,
     if (failed) {
         apr_atomic_inc64(&st->errors);
     }
-    keep_min(&st->min_us, us ? us : 1);
-    keep_max(&st->max_us, us);
+    mp_atomic_keep_min(&st->min_us, us ? us : 1);
+    mp_atomic_keep_max(&st->max_us, us);
     while (b < MP_METRICS_BUCKETS && took > mp_metrics_bounds[b]) {
         b++;
     }
@@ -138,28 +119,13 @@ int mp_profile_read(int slot, mp_profile_stmt_t *out)
 
 apr_uint64_t mp_profile_p95(const mp_profile_stmt_t *st)
 {
-    apr_uint64_t total = 0, seen = 0, lower = 0;
+    apr_uint64_t p = mp_histogram_quantile(st->buckets, 0.95);
 
-    for (int b = 0; b <= MP_METRICS_BUCKETS; b++) {
-        total += st->buckets[b];
+    if (p >= (apr_uint64_t)mp_metrics_bounds[MP_METRICS_BUCKETS - 1]) {
+        return st->max_us;         /* in the +Inf bucket: the largest */
     }
-    for (int b = 0; b < MP_METRICS_BUCKETS && total > 0; b++) {
-        apr_uint64_t upper = (apr_uint64_t)mp_metrics_bounds[b];
-        double rank = 0.95 * (double)total;
-
-        if ((double)(seen + st->buckets[b]) >= rank) {
-            /* as Prometheus' histogram_quantile: linear in the bucket,
-             * but never past what was seen */
-            apr_uint64_t p = lower + (apr_uint64_t)((double)(upper - lower)
-                             * (rank - (double)seen) / (double)st->buckets[b]);
-
-            return p > st->max_us ? st->max_us
-                 : p < st->min_us ? st->min_us : p;
-        }
-        seen += st->buckets[b];
-        lower = upper;
-    }
-    return st->max_us;             /* in the +Inf bucket: the largest */
+    /* never past what was seen */
+    return p > st->max_us ? st->max_us : p < st->min_us ? st->min_us : p;
 }
 
 int mp_profile_latest(mp_profile_slow_t *out, int max)

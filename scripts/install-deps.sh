@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="apache2 apache2-dev libaprutil1-dbd-pgsql libpq-dev libjansson-dev
 libhiredis-dev libcmocka-dev redis-server postgresql postgresql-client
-wrk apache2-utils prometheus python3 python3-pytest python3-psycopg2 python3-requests curl make gcc clang
+wrk apache2-utils prometheus python3 python3-pytest python3-psycopg2 python3-requests python3-jsonschema curl make gcc clang
 ca-certificates"
 
 missing=""

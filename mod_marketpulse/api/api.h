@@ -46,6 +46,30 @@ int mp_api_health_cache(mp_req_t *req);
 int mp_api_admin_cache_clear(mp_req_t *req);
 int mp_api_admin_profiling_reset(mp_req_t *req);
 int mp_api_health_profiling(mp_req_t *req);
+int mp_api_health_database(mp_req_t *req);
+int mp_api_health_full(mp_req_t *req);
+
+/* schema.c: the database's migrations against this build's */
+typedef struct {
+    mp_db_status_t status;     /* of reading them */
+    int tracked;               /* schema_migrations exists */
+    apr_array_header_t *missing, *newer;    /* of const char * versions */
+} mp_schema_state_t;
+void mp_api_schema_read(request_rec *r, mp_schema_state_t *out);
+/* "current", "behind" (migrations missing), "untracked" (no
+ * schema_migrations) or "unknown" (not read: see status) */
+const char *mp_api_schema_status(const mp_schema_state_t *st);
+json_t *mp_api_schema_json(const mp_schema_state_t *st);
+
+/* health.c: how a database call ended, as a component's state: "up",
+ * "busy", "timeout", "down" or "error" */
+const char *mp_api_db_state(mp_db_status_t st);
+
+/* The parts of /api/health/full, each also an endpoint of its own; each
+ * sets *status to "ok", "degraded" or "down". */
+json_t *mp_api_cache_part(request_rec *r, const char **status);
+json_t *mp_api_database_part(mp_req_t *req, const char **status);
+json_t *mp_api_profiling_part(request_rec *r);
 
 /* admin.c: 1 where MarketPulseAdmin On is in effect, else 0 with *pb
  * (403).  The internals (profiling, deep health) answer only there. */

@@ -1,4 +1,8 @@
-/* Liveness and readiness probes. */
+/* Liveness, readiness and the cache's health. */
+#include <string.h>
+
+#include "apr_strings.h"
+
 #include "api.h"
 #include "mp_cache.h"
 #include "mp_redis.h"
@@ -11,7 +15,7 @@ int mp_api_health(mp_req_t *req)
                            NULL);
 }
 
-static const char *db_state(mp_db_status_t st)
+const char *mp_api_db_state(mp_db_status_t st)
 {
     switch (st) {
     case MP_DB_OK:      return "up";
@@ -22,38 +26,79 @@ static const char *db_state(mp_db_status_t st)
     }
 }
 
+/* The cache is never down: without Redis the shared-memory store serves
+ * (degraded: each host on its own), and without any store the answers
+ * come from the database. */
+json_t *mp_api_cache_part(request_rec *r, const char **status)
+{
+    json_t *figures = mp_cache_health(r);
+    const char *state = mp_cache_state(r);
+
+    *status = strcmp(state, "fallback") == 0 ? "degraded" : "ok";
+    json_object_set_new(figures, "redis",
+                        json_string(mp_redis_state(r->server)));
+    json_object_set_new(figures, "status", json_string(*status));
+    return figures;
+}
+
 int mp_api_health_cache(mp_req_t *req)
 {
-    json_t *figures = mp_cache_health(req->r);
+    const char *status;
 
-    json_object_set_new(figures, "redis",
-                        json_string(mp_redis_state(req->r->server)));
-    return mp_respond_data(req->r, figures, NULL);
+    return mp_respond_data(req->r, mp_api_cache_part(req->r, &status), NULL);
+}
+
+/* What keeps this host from serving: the database unreachable, or its
+ * schema older than this build's statements need. */
+static int not_ready(request_rec *r, const char *message, const char *field,
+                     const char *issue)
+{
+    apr_array_header_t *down = apr_array_make(r->pool, 1,
+                                              sizeof(mp_field_error_t));
+    mp_field_error_t *e = apr_array_push(down);
+
+    e->field = field;
+    e->issue = issue;
+    apr_table_setn(r->err_headers_out, "Retry-After", "1");
+    return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE, message, down);
+}
+
+#define SCHEMA_BEHIND "Not ready: the database schema is older than this " \
+                      "build needs; apply its migrations."
+
+static const char *missing_list(request_rec *r, const mp_schema_state_t *s)
+{
+    return apr_pstrcat(r->pool, "migrations missing: ",
+                       apr_array_pstrcat(r->pool, s->missing, ','), NULL);
 }
 
 int mp_api_ready(mp_req_t *req)
 {
     request_rec *r = req->r;
     apr_time_t start = apr_time_now();
-    mp_rows_t *rows;
-    mp_db_status_t st = mp_db_select(r, &mp_q_ping, NULL, &rows);
-    json_int_t ms = (json_int_t)apr_time_as_msec(apr_time_now() - start);
-    apr_array_header_t *down;
-    mp_field_error_t *e;
+    mp_schema_state_t schema;
+    json_int_t ms;
 
-    if (st == MP_DB_OK) {
-        /* The cache is never a reason to be unready: without Redis the
-         * shared-memory store serves; the state says which. */
-        return mp_respond_data(r, json_pack(
-            "{s:s, s:{s:{s:s, s:I}, s:{s:s}}}", "status", "ready",
-            "components", "database", "status", "up", "latency_ms", ms,
-            "cache", "status", mp_cache_state(r)), NULL);
+    mp_api_schema_read(r, &schema);
+    ms = (json_int_t)apr_time_as_msec(apr_time_now() - start);
+    mp_db_release(r);
+    if (schema.status != MP_DB_OK) {
+        return not_ready(r, "Not ready: a backend is unavailable.",
+                         "database", mp_api_db_state(schema.status));
     }
-    down = apr_array_make(r->pool, 1, sizeof(mp_field_error_t));
-    e = apr_array_push(down);
-    e->field = "database";
-    e->issue = db_state(st);
-    apr_table_setn(r->err_headers_out, "Retry-After", "1");
-    return mp_respond_error(r, HTTP_SERVICE_UNAVAILABLE,
-                            "Not ready: a backend is unavailable.", down);
+    if (!schema.tracked) {
+        return not_ready(r, SCHEMA_BEHIND, "schema", "no schema_migrations "
+                         "table: the database was never migrated "
+                         "(scripts/migrate.sh)");
+    }
+    if (schema.missing->nelts) {
+        return not_ready(r, SCHEMA_BEHIND, "schema", missing_list(r, &schema));
+    }
+    /* The cache is never a reason to be unready: without Redis the
+     * shared-memory store serves; the state says which. */
+    return mp_respond_data(r, json_pack(
+        "{s:s, s:{s:{s:s, s:I}, s:{s:s}, s:{s:s}}}", "status", "ready",
+        "components", "database", "status", "up", "latency_ms", ms,
+        "schema", "status", "current",
+        "cache", "status", mp_cache_state(r)), NULL);
 }

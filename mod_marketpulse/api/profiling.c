@@ -48,27 +48,33 @@ static json_t *slow_queries(request_rec *r)
     return list;
 }
 
-int mp_api_health_profiling(mp_req_t *req)
+json_t *mp_api_profiling_part(request_rec *r)
 {
-    request_rec *r = req->r;
     mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
                                              &marketpulse_module);
     json_t *stmts = json_array();
     mp_profile_stmt_t st;
-    mp_problem_t pb;
 
-    if (!mp_api_admin_allowed(req, &pb)) {
-        return mp_respond_problem(r, &pb);
-    }
     for (int slot = 0; slot < MP_STMT_COUNT; slot++) {
         if (mp_profile_read(slot, &st) && st.count > 0) {
             json_array_append_new(stmts, statement_figures(slot, &st));
         }
     }
-    return mp_respond_data(r, json_pack("{s:{s:i, s:i}, s:s, s:o, s:o}",
+    return json_pack("{s:s, s:{s:i, s:i}, s:s, s:o, s:o}",
+        "status", "ok",
         "thresholds", "slow_ms", mp_conf_slow_query_ms(sc),
         "very_slow_ms", mp_conf_very_slow_query_ms(sc),
         "since", mp_ts_of_time(r->pool, mp_profile_since()),
         "statements", stmts,
-        "slow_queries", slow_queries(r)), NULL);
+        "slow_queries", slow_queries(r));
+}
+
+int mp_api_health_profiling(mp_req_t *req)
+{
+    mp_problem_t pb;
+
+    if (!mp_api_admin_allowed(req, &pb)) {
+        return mp_respond_problem(req->r, &pb);
+    }
+    return mp_respond_data(req->r, mp_api_profiling_part(req->r), NULL);
 }

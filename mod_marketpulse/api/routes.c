@@ -22,6 +22,8 @@ const mp_route_t mp_api_routes[] = {
      MP_CACHE_NONE},
     {"GET", "/openapi.json", mp_api_openapi, MP_CACHE_NONE},
     {"GET", "/health/profiling", mp_api_health_profiling, MP_CACHE_NONE},
+    {"GET", "/health/database", mp_api_health_database, MP_CACHE_NONE},
+    {"GET", "/health/full", mp_api_health_full, MP_CACHE_NONE},
     {"POST", "/admin/cache/clear", mp_api_admin_cache_clear, MP_CACHE_NONE},
     {"POST", "/admin/profiling/reset", mp_api_admin_profiling_reset,
      MP_CACHE_NONE},

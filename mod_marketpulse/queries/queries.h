@@ -78,7 +78,10 @@ typedef enum {
     MP_STMT_ROLLBACK,
     MP_STMT_LOCAL_TIMEOUT,
     /* health.c */
-    MP_STMT_PING,
+    MP_STMT_SCHEMA_TRACKED,
+    MP_STMT_SCHEMA_DIFF,
+    MP_STMT_SERVER,
+    MP_STMT_ROLLUPS_IN_STEP,
     /* window.c */
     MP_STMT_WINDOW,
     MP_STMT_DAILY_SALES,
@@ -162,8 +165,23 @@ extern const mp_stmt_t mp_q_commit;
 extern const mp_stmt_t mp_q_rollback;
 extern const mp_stmt_t mp_q_local_timeout;
 
-/* health.c */
-extern const mp_stmt_t mp_q_ping;
+/* health.c: the readiness probe and the database health */
+extern const mp_stmt_t mp_q_schema_tracked;     /* -> one boolean */
+/* (the expected versions as a text[]) -> kind ("missing" | "newer"),
+ * version */
+enum { MP_SCHEMA_EXPECTED, MP_SCHEMA_NPARAMS };
+enum { MP_SCHEMA_COL_KIND, MP_SCHEMA_COL_VERSION };
+extern const mp_stmt_t mp_q_schema_diff;
+enum {
+    MP_SERVER_COL_VERSION, MP_SERVER_COL_DATABASE, MP_SERVER_COL_RECOVERY,
+    MP_SERVER_COL_CONNECTIONS, MP_SERVER_COL_MAX_CONNECTIONS
+};
+extern const mp_stmt_t mp_q_server;
+enum {
+    MP_ROLLUPS_COL_DAY, MP_ROLLUPS_COL_ORDERS, MP_ROLLUPS_COL_ROLLUP_ORDERS,
+    MP_ROLLUPS_COL_AMOUNT, MP_ROLLUPS_COL_ROLLUP_AMOUNT
+};
+extern const mp_stmt_t mp_q_rollups_in_step;
 
 /* Analytics statements come in two forms: mp_q_NAME reads the rollups,
  * mp_q_NAME_direct aggregates `transactions` (MarketPulseRollups Off,

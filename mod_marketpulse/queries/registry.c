@@ -12,7 +12,10 @@ const mp_stmt_t *const mp_stmt_registry[MP_STMT_COUNT] = {
     [MP_STMT_ROLLBACK] = &mp_q_rollback,
     [MP_STMT_LOCAL_TIMEOUT] = &mp_q_local_timeout,
     /* health.c */
-    [MP_STMT_PING] = &mp_q_ping,
+    [MP_STMT_SCHEMA_TRACKED] = &mp_q_schema_tracked,
+    [MP_STMT_SCHEMA_DIFF] = &mp_q_schema_diff,
+    [MP_STMT_SERVER] = &mp_q_server,
+    [MP_STMT_ROLLUPS_IN_STEP] = &mp_q_rollups_in_step,
     /* window.c */
     [MP_STMT_WINDOW] = &mp_q_window,
     [MP_STMT_DAILY_SALES] = &mp_q_daily_sales,

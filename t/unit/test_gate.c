@@ -47,8 +47,11 @@ static void test_slots_and_bounded_wait(void **state)
     apr_time_t start;
 
     assert_int_equal(mp_gate_create(&g, 2, *state), APR_SUCCESS);
+    assert_int_equal(mp_gate_free(g), 2);
     assert_int_equal(mp_gate_enter(g, MS(10)), APR_SUCCESS);
+    assert_int_equal(mp_gate_free(g), 1);
     assert_int_equal(mp_gate_enter(g, MS(10)), APR_SUCCESS);
+    assert_int_equal(mp_gate_free(g), 0);
     start = apr_time_now();
     assert_int_equal(mp_gate_enter(g, MS(30)), APR_TIMEUP);
     assert_true(apr_time_now() - start >= MS(25));
