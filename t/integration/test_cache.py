@@ -378,3 +378,33 @@ def test_waiters_do_not_stall_when_the_filler_has_no_answer(api):
         answers = list(pool.map(lambda _: api.get(path), range(20)))
     assert all(r.status_code == 404 for r in answers)
     assert time.monotonic() - start < 1.5
+
+
+def test_a_miss_without_any_backend_keeps_its_etag(stack):
+    """Redis configured but unreachable (nothing listens on its port) and
+    no mod_socache_shmcb: no backend is left to store in, yet the answer
+    still carries its ETag and If-None-Match still gets a 304, whether the
+    child tries Redis (and fails) or its breaker has stopped trying."""
+    h = stack.httpd("no-backend", env={"MP_NO_SHMCB": "1"},
+                    extra_conf="MarketPulseRedis 127.0.0.1:%d\n" % free_port()
+                    ).start()
+    try:
+        assert "MP01201" in h.error_log()        # shmcb is not loaded
+        path = unique("/api/dashboard")
+        etags = set()
+        # three failures in a row open a child's breaker: ask well past that
+        for i in range(10):
+            r = h.get(path, headers=IDENTITY)
+            assert r.status_code == 200
+            assert r.headers.get("X-Cache") == "MISS", (i, dict(r.headers))
+            assert "ETag" in r.headers, i
+            etags.add(r.headers["ETag"])
+            again = h.get(path, headers=dict(IDENTITY, **{
+                "If-None-Match": r.headers["ETag"]}))
+            assert again.status_code == 304, (i, dict(again.headers))
+            assert again.content == b""
+        assert len(etags) == 1                   # the same bytes each time
+        cache = h.get("/api/health/cache").json()["data"]
+        assert cache["backend"] == "off" and cache["stores"] == 0
+    finally:
+        h.stop()
