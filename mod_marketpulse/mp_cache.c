@@ -123,8 +123,6 @@ int mp_cache_failover(request_rec *r, struct mp_cache_req *cr,
     return cr->be != NULL;
 }
 
-/* The shared backend answers: pay what is owed (invalidations that could
- * not reach it) before anything is read. */
 /* Bumps what older builds read, so they see this build's writes.  A
  * failure counts as any failure of that backend (its breaker), but it is
  * not this build's invalidation that failed: nothing else follows. */
@@ -138,6 +136,8 @@ static void bump_earlier_formats(request_rec *r,
     }
 }
 
+/* The shared backend answers: pay what is owed (invalidations that could
+ * not reach it) before anything is read, older builds' generations too. */
 static void pay_owed(request_rec *r, struct mp_cache_req *cr)
 {
     apr_uint64_t owed = apr_atomic_read64(&host->owed);
