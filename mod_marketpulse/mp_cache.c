@@ -123,8 +123,6 @@ int mp_cache_failover(request_rec *r, struct mp_cache_req *cr,
     return cr->be != NULL;
 }
 
-/* The shared backend answers: pay what is owed (invalidations that could
- * not reach it) before anything is read. */
 /* Bumps what older builds read, so they see this build's writes.  A
  * failure counts as any failure of that backend (its breaker), but it is
  * not this build's invalidation that failed: nothing else follows. */
@@ -138,6 +136,8 @@ static void bump_earlier_formats(request_rec *r,
     }
 }
 
+/* The shared backend answers: pay what is owed (invalidations that could
+ * not reach it) before anything is read, older builds' generations too. */
 static void pay_owed(request_rec *r, struct mp_cache_req *cr)
 {
     apr_uint64_t owed = apr_atomic_read64(&host->owed);
@@ -381,7 +381,6 @@ int mp_cache_lookup(request_rec *r, const mp_dir_conf_t *dc,
                     mp_cache_endpoint_t ep, const char *path,
                     const mp_params_t *ps, mp_cache_hit_t *hit)
 {
-    const mp_cache_backend_t *be;
     struct mp_cache_req *cr;
     const char *entry;
     apr_size_t len;
@@ -389,13 +388,17 @@ int mp_cache_lookup(request_rec *r, const mp_dir_conf_t *dc,
 
     /* a repeated parameter is a 422 the handler must give */
     if (dc->cache != 1 || ep >= MP_CACHE_ENDPOINTS || host == NULL
-        || r->method_number != M_GET || !apr_is_empty_table(ps->repeated)
-        || (be = choose(r)) == NULL) {
+        || r->method_number != M_GET || !apr_is_empty_table(ps->repeated)) {
         return 0;
     }
     cr = new_request(r, dc, ep, path, ps);
-    cr->be = be;
-    pay_owed(r, cr);
+    /* NULL when the shared backend's breaker keeps this request away and
+     * there is no local one: a miss without a backend, as after a failed
+     * call below */
+    cr->be = choose(r);
+    if (cr->be) {
+        pay_owed(r, cr);
+    }
     if (cr->be
         && read_state(r, cr, 0, &entry, &len, &locked) == APR_SUCCESS) {
         if (fresh_hit(r, cr, entry, len, hit)) {

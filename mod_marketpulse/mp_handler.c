@@ -53,6 +53,10 @@ int mp_translate_name(request_rec *r)
 
     if (api_path(r, &dc)) {
         mp_ctx(r)->ours = 1;
+        /* the id fixed now, not at the answer: httpd's own log lines of
+         * the request (access and auth run before any handler) and its
+         * own error answers name it too */
+        mp_response_begin(r);
         mp_metrics_request_begins(r);
     }
     return DECLINED;

@@ -22,6 +22,9 @@
 #   MP_MODULE      [<checkout>/mod_marketpulse.so]  the module httpd loads
 #                           (another build: scripts/build-rev.sh)
 #   MP_LOGLEVEL    [warn]
+#   MP_NO_SHMCB    []       1: httpd.conf loads no mod_socache_shmcb, so the
+#                           module has no local cache (what a site without
+#                           it gets: with Redis down, no backend at all)
 #   MP_PG_SHARED_BUFFERS [256MB]  MP_PG_MAX_WAL [1GB]  PostgreSQL memory and
 #                           checkpoint spacing; the scale benchmark sets
 #                           them for 10 million rows (scripts/bench-scale.sh)
@@ -212,6 +215,9 @@ Group www-data"
     fi
     extra=""
     [ -n "${MP_EXTRA_CONF:-}" ] && extra="Include \"$MP_EXTRA_CONF\""
+    # a comment sign in front of the LoadModule line, or nothing
+    noshmcb=""
+    [ "${MP_NO_SHMCB:-}" = 1 ] && noshmcb="# MP_NO_SHMCB: "
     # reslist wants DBDMin <= DBDKeep <= DBDMax: one thread, one connection
     dbdmax=16
     dbdkeep=4
@@ -221,6 +227,7 @@ Group www-data"
         -e "s|@MODULES@|$MODULES|g" -e "s|@MODULE@|$MODULE|g" \
         -e "s|@DBDPARAMS@|$(dbd_params)|g" -e "s|@DBDMAX@|$dbdmax|g" -e "s|@DBDKEEP@|$dbdkeep|g" \
         -e "s|@LOGLEVEL@|${MP_LOGLEVEL:-warn}|g" -e "s|@EXTRA@|$extra|g" \
+        -e "s|@NOSHMCB@|$noshmcb|g" \
         "$ROOT/conf/httpd.conf.in" | awk -v u="$user_lines" '{ if ($0 == "@USER_LINES@") print u; else print }' \
         > "$HTTPD/httpd.conf"
 }

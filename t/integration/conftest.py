@@ -29,11 +29,13 @@ def free_port():
 class Httpd:
     """One httpd instance of the stack (several may share the database)."""
 
-    def __init__(self, stack, name, mpm="event", extra_conf=None, module=None):
+    def __init__(self, stack, name, mpm="event", extra_conf=None, module=None,
+                 env=None):
         self.stack = stack
         self.name = name
         self.mpm = mpm
         self.module = module           # another build's .so, or this one
+        self.extra_env = env or {}     # more of stack.sh's MP_* settings
         self.port = free_port()
         self.extra_conf = extra_conf
         self.base = "http://127.0.0.1:%d" % self.port
@@ -41,6 +43,7 @@ class Httpd:
     def env(self):
         env = dict(self.stack.env, MP_HTTPD_NAME=self.name, MP_PORT=str(self.port),
                    MP_MPM=self.mpm)
+        env.update(self.extra_env)
         if self.module:
             env["MP_MODULE"] = self.module
         if self.extra_conf:

@@ -5,12 +5,13 @@ so neither build reads the other's entries or generations; a write made on
 the new build also bumps the old format's generation, so hosts still on the
 old build see it."""
 import os
+import signal
 import subprocess
 import uuid
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, post_json, wait_until
 
 OLD_BUILD = "b60d897"          # the last commit with cache format 1
 PREFIX = "rolling:"
@@ -92,6 +93,48 @@ def test_a_write_on_the_new_build_reaches_the_old_one(builds):
     assert new.request("POST", "/api/admin/cache/clear").status_code == 200
     assert cache_state(new, path) == "MISS"
     assert cache_state(old, path) == "MISS"
+
+
+def redis_get(stack, key):
+    return subprocess.run(["redis-cli", "-p", stack.env["MP_REDIS_PORT"],
+                           "get", key], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_an_owed_bump_also_reaches_the_old_build(stack, builds, writes_undone):
+    """A write on the new build while Redis is frozen leaves a bump owed;
+    when the new build pays it, the format-1 generation moves too, so the
+    old build stops serving what it cached before the write."""
+    old, new = builds
+    path = "/api/dashboard?u=" + uuid.uuid4().hex
+    assert cache_state(old, path) == "MISS"
+    before = old.get(path)
+    assert before.headers["X-Cache"] == "HIT"
+    total = before.json()["data"]["total_transactions"]
+    old_gen = redis_get(stack, PREFIX + "generation")
+    with open(os.path.join(stack.run_dir, "redis", "redis.pid")) as f:
+        redis_pid = int(f.read().split()[0])
+    # frozen, not killed: Redis keeps the old build's entry and generation
+    os.kill(redis_pid, signal.SIGSTOP)
+    try:
+        r = post_json(new, "/api/transactions", {
+            "customer_id": 1, "product_id": 2, "quantity": 1,
+            "transaction_date": "2025-11-20T12:00:00Z"})
+        assert r.status_code == 201, r.text
+    finally:
+        os.kill(redis_pid, signal.SIGCONT)
+    assert "MP01224" in new.error_log()          # the bump is owed
+    assert redis_get(stack, PREFIX + "generation") == old_gen
+    # any cacheable read of the new build that reaches Redis pays
+    assert wait_until(lambda: new.get("/api/health/cache").json()["data"]
+                      ["backend"] == "redis", timeout=6)
+    assert wait_until(lambda: new.get("/api/products?limit=1&u="
+                                      + uuid.uuid4().hex).ok
+                      and "MP01223" in new.error_log(), timeout=6)
+    assert int(redis_get(stack, PREFIX + "generation")) > int(old_gen)
+    after = old.get(path)
+    assert after.headers["X-Cache"] == "MISS"
+    assert after.json()["data"]["total_transactions"] == total + 1
 
 
 def test_a_write_creates_no_key_of_an_earlier_format(stack, api):

@@ -4,6 +4,8 @@ under load, and a stampede of misses that reaches PostgreSQL once."""
 import gzip
 import os
 import signal
+import socket
+import struct
 import subprocess
 import threading
 import time
@@ -378,3 +380,114 @@ def test_waiters_do_not_stall_when_the_filler_has_no_answer(api):
         answers = list(pool.map(lambda _: api.get(path), range(20)))
     assert all(r.status_code == 404 for r in answers)
     assert time.monotonic() - start < 1.5
+
+
+def test_a_miss_without_any_backend_keeps_its_etag(stack):
+    """Redis configured but unreachable (nothing listens on its port) and
+    no mod_socache_shmcb: no backend is left to store in, yet the answer
+    still carries its ETag and If-None-Match still gets a 304, whether the
+    child tries Redis (and fails) or its breaker has stopped trying."""
+    h = stack.httpd("no-backend", env={"MP_NO_SHMCB": "1"},
+                    extra_conf="MarketPulseRedis 127.0.0.1:%d\n" % free_port()
+                    ).start()
+    try:
+        assert "MP01201" in h.error_log()        # shmcb is not loaded
+        path = unique("/api/dashboard")
+        etags = set()
+        # three failures in a row open a child's breaker: ask well past that
+        for i in range(10):
+            r = h.get(path, headers=IDENTITY)
+            assert r.status_code == 200
+            assert r.headers.get("X-Cache") == "MISS", (i, dict(r.headers))
+            assert "ETag" in r.headers, i
+            etags.add(r.headers["ETag"])
+            again = h.get(path, headers=dict(IDENTITY, **{
+                "If-None-Match": r.headers["ETag"]}))
+            assert again.status_code == 304, (i, dict(again.headers))
+            assert again.content == b""
+        assert len(etags) == 1                   # the same bytes each time
+        cache = h.get("/api/health/cache").json()["data"]
+        assert cache["backend"] == "off" and cache["stores"] == 0
+    finally:
+        h.stop()
+
+
+def httpd_children(h):
+    """The pids of h's children (its parent's pid is in httpd.pid)."""
+    with open(os.path.join(h.stack.run_dir, h.name, "httpd.pid")) as f:
+        parent = int(f.read().split()[0])
+    kids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == parent:
+                        kids.append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    return kids
+
+
+def tcp_connection(local_port, remote_port):
+    """Whether the kernel still has this loopback connection: a socket
+    that took a reset is closed and leaves /proc/net/tcp."""
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            local, remote = line.split()[1:3]
+            if (int(local.split(":")[1], 16) == local_port
+                    and int(remote.split(":")[1], 16) == remote_port):
+                return True
+    return False
+
+
+def test_an_answer_to_a_client_gone_is_not_stored(stack):
+    """A client that asked with Expect: 100-continue and reset the
+    connection before httpd wrote the 100: writing it fails, httpd marks
+    the connection aborted and ap_rwrite writes nothing of the answer, so
+    the save filter sees an empty 200.  It must not be stored for the
+    next client.  httpd's children are stopped while the rest of the
+    request and the reset arrive, and resumed only once the kernel has
+    taken the reset (under load a loopback reset can be handled late, and
+    the 100 then goes out); Linux still hands over the bytes that came
+    before it, so the request is read whole and its 100 fails, every
+    time."""
+    h = stack.httpd("gone", extra_conf="MarketPulseCachePrefix gone:\n").start()
+    try:
+        path = unique("/api/dashboard")
+        s = socket.create_connection(("127.0.0.1", h.port), timeout=5)
+        s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   "Expect: 100-continue\r\nContent-Length: 1\r\n"
+                   % path).encode())
+        time.sleep(0.3)              # a child reads and waits for the rest
+        kids = httpd_children(h)
+        assert kids
+        for pid in kids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            s.sendall(b"\r\nZ")
+            client_port = s.getsockname()[1]
+            assert tcp_connection(h.port, client_port)
+            # close with a reset (linger 0), not a FIN
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         struct.pack("ii", 1, 0))
+            s.close()
+            assert wait_until(lambda: not tcp_connection(h.port, client_port),
+                              timeout=5, step=0.01)
+        finally:
+            for pid in kids:
+                os.kill(pid, signal.SIGCONT)
+        access = os.path.join(stack.run_dir, "gone", "access.log")
+
+        def logged():
+            with open(access) as f:
+                return [line for line in f if path in line]
+        assert wait_until(logged, timeout=5)
+        line = logged()[0]
+        assert ' 200 - ' in line, line          # a 200 of which nothing left
+        r = h.get(path)
+        assert r.status_code == 200
+        assert r.headers["X-Cache"] == "MISS"   # not an empty HIT
+        assert r.json()["data"]["total_transactions"] > 0
+        assert h.get(path).headers["X-Cache"] == "HIT"
+    finally:
+        h.stop()
