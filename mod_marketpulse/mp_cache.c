@@ -124,16 +124,22 @@ int mp_cache_failover(request_rec *r, struct mp_cache_req *cr,
 }
 
 /* Bumps what older builds read, so they see this build's writes.  A
- * failure counts as any failure of that backend (its breaker), but it is
- * not this build's invalidation that failed: nothing else follows. */
-static void bump_earlier_formats(request_rec *r,
-                                 const mp_cache_backend_t *shared,
-                                 const char *prefix)
+ * failure is the invalidation's: it stays owed, so hosts still on an
+ * older build are not left serving what the write made stale (paying it
+ * bumps this build's generation once more, which only costs a miss). */
+static apr_status_t bump_earlier_formats(request_rec *r,
+                                         const mp_cache_backend_t *shared,
+                                         const char *prefix)
 {
     for (int i = 0; shared->bump_existing && earlier_generations[i]; i++) {
-        shared->bump_existing(r, apr_pstrcat(r->pool, prefix,
-                                             earlier_generations[i], NULL));
+        apr_status_t rv = shared->bump_existing(
+            r, apr_pstrcat(r->pool, prefix, earlier_generations[i], NULL));
+
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
     }
+    return APR_SUCCESS;
 }
 
 /* The shared backend answers: pay what is owed (invalidations that could
@@ -149,11 +155,13 @@ static void pay_owed(request_rec *r, struct mp_cache_req *cr)
         return;
     }
     rv = cr->be->bump(r, cr->gen_key, &gen);
+    if (rv == APR_SUCCESS) {
+        rv = bump_earlier_formats(r, cr->be, cr->prefix);
+    }
     if (rv != APR_SUCCESS) {
         mp_cache_failover(r, cr, rv);
         return;
     }
-    bump_earlier_formats(r, cr->be, cr->prefix);
     /* invalidations after the read above stay owed: paid next time */
     apr_atomic_set64(&host->paid, owed);
     mp_rlog(APLOG_NOTICE, 0, r, MPLOGNO(01223), "the %s cache answers "
@@ -439,7 +447,7 @@ apr_status_t mp_cache_invalidate(request_rec *r, apr_int64_t *generation)
     }
     rv = shared->bump(r, key, generation);
     if (rv == APR_SUCCESS) {
-        bump_earlier_formats(r, shared, prefix);
+        rv = bump_earlier_formats(r, shared, prefix);
     }
     shared->release(r);
     if (rv == APR_SUCCESS) {
