@@ -248,17 +248,18 @@ void mp_cache_headers(request_rec *r, const struct mp_cache_req *cr,
                    apr_psprintf(r->pool, "max-age=%d", cr->ttl));
 }
 
-/* A fresh entry as a hit: "<gen>\n<etag>\n<body>" of the current
- * generation.  0 when it is stale (or not an entry at all). */
-static int fresh_hit(request_rec *r, const struct mp_cache_req *cr,
-                     const char *entry, apr_size_t len, mp_cache_hit_t *hit)
+/* An entry "<gen>\n<etag>\n<body>" of generation as a hit.  0 when it
+ * is of another generation (or not an entry at all). */
+static int hit_of(request_rec *r, const struct mp_cache_req *cr,
+                  const char *generation, const char *entry, apr_size_t len,
+                  mp_cache_hit_t *hit)
 {
     const char *nl1, *nl2, *etag;
 
-    if (entry == NULL || cr->generation == NULL
+    if (entry == NULL || generation == NULL
         || (nl1 = memchr(entry, '\n', len)) == NULL
-        || (size_t)(nl1 - entry) != strlen(cr->generation)
-        || strncmp(entry, cr->generation, (size_t)(nl1 - entry)) != 0
+        || (size_t)(nl1 - entry) != strlen(generation)
+        || strncmp(entry, generation, (size_t)(nl1 - entry)) != 0
         || (nl2 = memchr(nl1 + 1, '\n', len - (size_t)(nl1 + 1 - entry)))
            == NULL) {
         return 0;
@@ -274,6 +275,31 @@ static int fresh_hit(request_rec *r, const struct mp_cache_req *cr,
     hit->not_modified = mp_etag_matches(apr_table_get(r->headers_in,
                                                       "If-None-Match"), etag);
     return 1;
+}
+
+/* A hit of generation asked or a later one: computed by a request that
+ * began after this one read asked, so as fresh as a hit at that time.
+ * (Generations only grow: INCR, or a reseed from the clock.) */
+static int hit_since(request_rec *r, const struct mp_cache_req *cr,
+                     const char *asked, const char *entry, apr_size_t len,
+                     mp_cache_hit_t *hit)
+{
+    const char *nl = entry ? memchr(entry, '\n', len) : NULL;
+    const char *gen;
+
+    if (asked == NULL || nl == NULL || nl - entry > 20) {
+        return 0;
+    }
+    gen = apr_pstrmemdup(r->pool, entry, (apr_size_t)(nl - entry));
+    return apr_atoi64(gen) >= apr_atoi64(asked)
+           && hit_of(r, cr, gen, entry, len, hit);
+}
+
+/* A hit of the current generation (read last by read_state). */
+static int fresh_hit(request_rec *r, const struct mp_cache_req *cr,
+                     const char *entry, apr_size_t len, mp_cache_hit_t *hit)
+{
+    return hit_of(r, cr, cr->generation, entry, len, hit);
 }
 
 void mp_cache_release_lock(request_rec *r, struct mp_cache_req *cr)
@@ -297,14 +323,18 @@ static apr_status_t release_lock_cleanup(void *r)
     return APR_SUCCESS;
 }
 
-/* Another request is filling this entry: wait while its lock stands.
- * Returns 1 when its answer arrived (*hit). */
-static int wait_for_fill(request_rec *r, struct mp_cache_req *cr,
-                         mp_cache_hit_t *hit)
-{
-    apr_time_t deadline = apr_time_now() + FILL_WAIT;
+typedef enum { FILL_ARRIVED, FILL_UNLOCKED, FILL_GIVE_UP } fill_wait_t;
 
-    mp_stat_add(MP_STAT_CACHE_LOCK_WAITS, 1);
+/* Another request is filling this entry: wait while its lock stands.
+ * Its answer is taken when it is of the current generation, or of the
+ * one this request read when it began (asked) or a later one: as fresh as
+ * a hit would have been then, so writes that keep bumping the generation
+ * while the filler works do not send every waiter to the database. */
+static fill_wait_t wait_for_fill(request_rec *r, struct mp_cache_req *cr,
+                                 const char *asked,
+                                 const mp_cache_backend_t *asked_be,
+                                 apr_time_t deadline, mp_cache_hit_t *hit)
+{
     while (apr_time_now() < deadline) {
         const char *entry;
         apr_size_t len;
@@ -313,26 +343,32 @@ static int wait_for_fill(request_rec *r, struct mp_cache_req *cr,
         cr->be->release(r);
         apr_sleep(FILL_POLL);
         if (read_state(r, cr, 1, &entry, &len, &locked) != APR_SUCCESS) {
-            return 0;
+            return FILL_GIVE_UP;
         }
-        if (fresh_hit(r, cr, entry, len, hit)) {
-            return 1;
+        if (fresh_hit(r, cr, entry, len, hit)
+            || (cr->gen_be == asked_be
+                && hit_since(r, cr, asked, entry, len, hit))) {
+            return FILL_ARRIVED;
         }
         if (!locked) {
-            break;       /* the filler ended without an answer to share */
+            return FILL_UNLOCKED;   /* ended without an answer for us */
         }
     }
-    if (cr->be) {
-        cr->be->release(r);  /* not held while the handler runs */
-    }
-    return 0;            /* compute here (and store, if still possible) */
+    return FILL_GIVE_UP;
 }
 
-/* A miss: take the fill lock, or wait for the request that has it.
- * Returns 1 when that request's answer arrived meanwhile. */
+/* A miss: take the fill lock, or wait for the request that has it; when
+ * that one ends without an answer this request can use, take the lock in
+ * turn, so that one request at a time fills an entry however often writes
+ * move the generation on.  Returns 1 when an answer arrived meanwhile;
+ * 0 to compute here (and store, if still possible). */
 static int fill_or_wait(request_rec *r, struct mp_cache_req *cr,
                         mp_cache_hit_t *hit)
 {
+    apr_time_t deadline = apr_time_now() + FILL_WAIT;
+    const char *asked = cr->generation;
+    const mp_cache_backend_t *asked_be = cr->gen_be;
+    int waited = 0;
     apr_status_t rv;
 
     /* random, not the request id, which a client may choose (two clients
@@ -342,20 +378,35 @@ static int fill_or_wait(request_rec *r, struct mp_cache_req *cr,
         cr->token = apr_psprintf(r->pool, "%" APR_TIME_T_FMT "-%pp",
                                  apr_time_now(), (void *)r);
     }
-    rv = cr->be->add(r, cr->lock_key, cr->token, FILL_LOCK_TTL);
-    if (rv == APR_SUCCESS) {
-        cr->lock_be = cr->be;
-        apr_pool_cleanup_register(r->pool, r, release_lock_cleanup,
-                                  apr_pool_cleanup_null);
-        cr->be->release(r);
-        return 0;
+    for (;;) {
+        rv = cr->be->add(r, cr->lock_key, cr->token, FILL_LOCK_TTL);
+        if (rv == APR_SUCCESS) {
+            cr->lock_be = cr->be;
+            apr_pool_cleanup_register(r->pool, r, release_lock_cleanup,
+                                      apr_pool_cleanup_null);
+            cr->be->release(r);
+            return 0;
+        }
+        if (rv != APR_EEXIST) {
+            mp_cache_failover(r, cr, rv);
+            cr->generation = NULL;  /* read on the other backend: no store */
+            return 0;
+        }
+        if (!waited++) {
+            mp_stat_add(MP_STAT_CACHE_LOCK_WAITS, 1);
+        }
+        switch (wait_for_fill(r, cr, asked, asked_be, deadline, hit)) {
+        case FILL_ARRIVED:
+            return 1;
+        case FILL_UNLOCKED:
+            continue;
+        case FILL_GIVE_UP:
+            if (cr->be) {
+                cr->be->release(r);  /* not held while the handler runs */
+            }
+            return 0;
+        }
     }
-    if (rv == APR_EEXIST) {
-        return wait_for_fill(r, cr, hit);
-    }
-    mp_cache_failover(r, cr, rv);
-    cr->generation = NULL;     /* read on the other backend: do not store */
-    return 0;
 }
 
 static struct mp_cache_req *new_request(request_rec *r,
