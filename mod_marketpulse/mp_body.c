@@ -30,42 +30,70 @@ static int refuse(request_rec *r, mp_problem_t *problem, int status,
     return 0;
 }
 
-/* 1 with the bytes in *buf, 0 past the limit, -1 when reading failed. */
+/* Appends n bytes to *buf (capacity *cap, one more for a NUL). */
+static void append(apr_pool_t *p, char **buf, apr_size_t *len,
+                   apr_size_t *cap, const char *data, apr_size_t n)
+{
+    if (*len + n > *cap) {
+        apr_size_t bigger = *cap * 2 > *len + n ? *cap * 2 : *len + n;
+        char *copy = apr_palloc(p, bigger + 1);
+
+        memcpy(copy, *buf, *len);
+        *buf = copy;
+        *cap = bigger;
+    }
+    memcpy(*buf + *len, data, n);
+    *len += n;
+}
+
+/* 1 with the bytes in *buf, 0 past the limit, -1 when reading failed
+ * with *status: what httpd makes of the input filters' verdict (408 when
+ * mod_reqtimeout found the client too slow, 413 past LimitRequestBody,
+ * else 400).  Brigades rather than ap_get_client_block, which keeps that
+ * verdict to itself. */
 static int read_all(request_rec *r, apr_size_t limit, char **buf,
-                    apr_size_t *len)
+                    apr_size_t *len, int *status)
 {
     apr_off_t declared = r->remaining;
     apr_size_t cap = declared > 0 && (apr_size_t)declared <= limit
                      ? (apr_size_t)declared : 8192;
-    long got;
+    apr_bucket_brigade *bb;
+    int eos = 0;
 
     *len = 0;
     *buf = apr_palloc(r->pool, cap + 1);
     if (declared > 0 && (apr_size_t)declared > limit) {
         return 0;
     }
-    for (;;) {
-        if (*len == cap) {
-            char *bigger;
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    while (!eos) {
+        apr_status_t rv = ap_get_brigade(r->input_filters, bb,
+                                         AP_MODE_READBYTES, APR_BLOCK_READ,
+                                         HUGE_STRING_LEN);
 
-            if (cap > limit) {
+        for (apr_bucket *e = APR_BRIGADE_FIRST(bb);
+             rv == APR_SUCCESS && !eos && e != APR_BRIGADE_SENTINEL(bb);
+             e = APR_BUCKET_NEXT(e)) {
+            const char *data;
+            apr_size_t n;
+
+            eos = APR_BUCKET_IS_EOS(e);
+            if (eos || APR_BUCKET_IS_METADATA(e)) {
+                continue;
+            }
+            rv = apr_bucket_read(e, &data, &n, APR_BLOCK_READ);
+            if (rv == APR_SUCCESS && *len + n > limit) {
+                apr_brigade_destroy(bb);
                 return 0;
             }
-            cap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
-            bigger = apr_palloc(r->pool, cap + 1);
-            memcpy(bigger, *buf, *len);
-            *buf = bigger;
+            if (rv == APR_SUCCESS) {
+                append(r->pool, buf, len, &cap, data, n);
+            }
         }
-        got = ap_get_client_block(r, *buf + *len, cap - *len);
-        if (got < 0) {
+        apr_brigade_cleanup(bb);
+        if (rv != APR_SUCCESS) {
+            *status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
             return -1;
-        }
-        if (got == 0) {
-            break;
-        }
-        *len += (apr_size_t)got;
-        if (*len > limit) {
-            return 0;
         }
     }
     (*buf)[*len] = '\0';
@@ -78,7 +106,7 @@ int mp_body_read_json(request_rec *r, apr_size_t limit, json_t **json,
 {
     json_error_t err;
     char *buf = "";
-    int rc;
+    int rc, status = HTTP_BAD_REQUEST;
 
     *json = NULL;
     *len = 0;
@@ -90,12 +118,22 @@ int mp_body_read_json(request_rec *r, apr_size_t limit, json_t **json,
         return refuse(r, problem, HTTP_BAD_REQUEST, "The request body "
                       "could not be read.", 0);
     }
-    rc = ap_should_client_block(r) ? read_all(r, limit, &buf, len) : 1;
+    rc = ap_should_client_block(r) ? read_all(r, limit, &buf, len, &status)
+                                   : 1;
     if (rc == 0) {
         return refuse(r, problem, HTTP_REQUEST_ENTITY_TOO_LARGE,
                       apr_psprintf(r->pool, "The body is larger than %"
                                    APR_SIZE_T_FMT " bytes "
                                    "(MarketPulseMaxBody).", limit), 1);
+    }
+    if (rc < 0 && status == HTTP_REQUEST_TIME_OUT) {
+        return refuse(r, problem, HTTP_REQUEST_TIME_OUT, "The request body "
+                      "came too slowly (RequestReadTimeout).", 1);
+    }
+    if (rc < 0 && status == HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        return refuse(r, problem, HTTP_REQUEST_ENTITY_TOO_LARGE, "The body "
+                      "is larger than this server takes (LimitRequestBody).",
+                      1);
     }
     if (rc < 0) {
         return refuse(r, problem, HTTP_BAD_REQUEST, "The request body "

@@ -13,6 +13,7 @@ static const status_code_t codes[] = {
     {403, "FORBIDDEN"},
     {404, "NOT_FOUND"},
     {405, "METHOD_NOT_ALLOWED"},
+    {408, "REQUEST_TIMEOUT"},
     {409, "CONFLICT"},
     {413, "PAYLOAD_TOO_LARGE"},
     {415, "UNSUPPORTED_MEDIA_TYPE"},

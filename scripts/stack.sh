@@ -10,6 +10,9 @@
 #   stack.sh db-start | db-stop       PostgreSQL (schema migrated on start)
 #   stack.sh redis-start | redis-stop
 #   stack.sh httpd-start | httpd-stop | httpd-configtest
+#   stack.sh reload         graceful restart of httpd (apachectl -k graceful):
+#                           the configuration written again, requests in
+#                           flight finished by the old children
 #   stack.sh psql [args]    psql as the application user
 #
 # Environment (defaults in brackets):
@@ -21,6 +24,9 @@
 #   MP_EXTRA_CONF  []       a file of directives appended to httpd.conf
 #   MP_MODULE      [<checkout>/mod_marketpulse.so]  the module httpd loads
 #                           (another build: scripts/build-rev.sh)
+#   MP_THREADS     [256]    request threads per child: the concurrent
+#                           keep-alive clients the stack holds (httpd.conf.in)
+#   MP_DB_SLOTS    [nproc]  MarketPulseDBSlots and DBDMax: statements at once
 #   MP_LOGLEVEL    [warn]
 #   MP_NO_SHMCB    []       1: httpd.conf loads no mod_socache_shmcb, so the
 #                           module has no local cache (what a site without
@@ -218,14 +224,18 @@ Group www-data"
     # a comment sign in front of the LoadModule line, or nothing
     noshmcb=""
     [ "${MP_NO_SHMCB:-}" = 1 ] && noshmcb="# MP_NO_SHMCB: "
-    # reslist wants DBDMin <= DBDKeep <= DBDMax: one thread, one connection
-    dbdmax=16
-    dbdkeep=4
+    # threads for clients, connections for PostgreSQL (httpd.conf.in says
+    # why); reslist wants DBDMin <= DBDKeep <= DBDMax
+    threads=${MP_THREADS:-256}
+    slots=${MP_DB_SLOTS:-$(nproc)}
+    dbdmax=$slots
+    dbdkeep=$slots
     [ "$MPM" = prefork ] && { dbdmax=1; dbdkeep=1; }
     # sed with | as separator: none of the values holds one
     sed -e "s|@RUN@|$HTTPD|g" -e "s|@PORT@|$PORT|g" -e "s|@MPM@|$MPM|g" -e "s|@REDISPORT@|$REDIS_PORT|g" \
         -e "s|@MODULES@|$MODULES|g" -e "s|@MODULE@|$MODULE|g" \
         -e "s|@DBDPARAMS@|$(dbd_params)|g" -e "s|@DBDMAX@|$dbdmax|g" -e "s|@DBDKEEP@|$dbdkeep|g" \
+        -e "s|@THREADS@|$threads|g" -e "s|@WORKERS@|$((threads * 2))|g" -e "s|@DBSLOTS@|$slots|g" \
         -e "s|@LOGLEVEL@|${MP_LOGLEVEL:-warn}|g" -e "s|@EXTRA@|$extra|g" \
         -e "s|@NOSHMCB@|$noshmcb|g" \
         "$ROOT/conf/httpd.conf.in" | awk -v u="$user_lines" '{ if ($0 == "@USER_LINES@") print u; else print }' \
@@ -251,6 +261,16 @@ httpd_start() {
     done
     tail -20 "$HTTPD/error.log" >&2 || true
     die "httpd did not answer on port $PORT"
+}
+
+# SIGUSR1 to the parent, through httpd's own -k graceful, after the
+# configuration is written again and checked (a broken one would stop it).
+httpd_reload() {
+    pid_alive "$HTTPD/httpd.pid" || die "httpd ($HTTPD_NAME) is not running"
+    httpd_conf
+    "$APACHE" -f "$HTTPD/httpd.conf" -t >/dev/null 2>&1 || "$APACHE" -f "$HTTPD/httpd.conf" -t
+    "$APACHE" -f "$HTTPD/httpd.conf" -k graceful
+    say "httpd ($HTTPD_NAME) reloading gracefully"
 }
 
 httpd_stop() { stop_pidfile "$HTTPD/httpd.pid" "httpd ($HTTPD_NAME)"; }
@@ -289,7 +309,8 @@ case "${1:-}" in
     httpd-start)      httpd_start ;;
     httpd-stop)       httpd_stop ;;
     httpd-configtest) httpd_configtest ;;
+    reload)           httpd_reload ;;
     psql)             shift; psql_app "$@" ;;
     dbd-params)       dbd_params ;;
-    *) die "usage: stack.sh start|stop|status|db-start|db-stop|redis-start|redis-stop|httpd-start|httpd-stop|httpd-configtest|psql" ;;
+    *) die "usage: stack.sh start|stop|status|db-start|db-stop|redis-start|redis-stop|httpd-start|httpd-stop|httpd-configtest|reload|psql" ;;
 esac

@@ -34,7 +34,8 @@ def directives(httpd):
     """The DBD* values of httpd's generated configuration."""
     with open(os.path.join(httpd.stack.run_dir, httpd.name,
                            "httpd.conf")) as f:
-        return dict(re.findall(r"^(DBD(?:Min|Keep|Max|Exptime))\s+(\d+)",
+        return dict(re.findall(r"^(DBD(?:Min|Keep|Max|Exptime)|"
+                               r"MarketPulseDB(?:Slots|Wait))\s+(\d+)",
                                f.read(), re.M))
 
 
@@ -61,7 +62,8 @@ def test_database_health_shows_the_configuration_and_the_server(stack, api):
         "driver": "pgsql", "persist": True, "min": int(conf["DBDMin"]),
         "keep": int(conf["DBDKeep"]), "max": int(conf["DBDMax"]),
         "exptime_s": int(conf["DBDExptime"])}
-    assert body["gate"]["slots"] == 32 and body["gate"]["wait_ms"] == 1000
+    assert body["gate"]["slots"] == int(conf["MarketPulseDBSlots"])
+    assert body["gate"]["wait_ms"] == int(conf["MarketPulseDBWait"])
     assert body["gate"]["in_use"] == 0 and body["gate"]["waiting"] == 0
     assert body["statement_timeout_ms"] == 5000
     (version, database, connections), = stack.sql(
@@ -251,7 +253,7 @@ def test_a_virtual_host_shows_its_own_pool(stack):
         main = data(h.get("/api/health/database"))
         assert (main["pool"]["max"], main["pool"]["keep"]) == \
             (int(conf["DBDMax"]), int(conf["DBDKeep"]))
-        assert main["gate"]["slots"] == 32
+        assert main["gate"]["slots"] == int(conf["MarketPulseDBSlots"])
         vhost = data(h.get("/api/health/database",
                            headers={"Host": "pool.test"}))
         assert vhost["pool"] == {"driver": "pgsql", "persist": True,
