@@ -86,7 +86,9 @@ mp_params_t *mp_params_parse(apr_pool_t *p, const char *query)
     for (pair = apr_strtok(copy, "&", &state); pair;
          pair = apr_strtok(NULL, "&", &state)) {
         char *eq = strchr(pair, '=');
-        char *value = "";
+        /* a bare name ("?debug") has the empty value: the pair's own NUL,
+         * which mp_url_decode may write, unlike a literal "" */
+        char *value = pair + strlen(pair);
 
         if (eq) {
             *eq = '\0';
