@@ -25,9 +25,9 @@ static int number(const char *s, size_t n)
 }
 
 /* Whether PostgreSQL can print pg for a timestamp (AD, DateStyle ISO):
- * a day of the proleptic Gregorian calendar in years 1 to 294276,
- * "HH:MM:SS", at most six fraction digits.  Only such text reaches
- * mp_ts_rfc3339 from a row. */
+ * a day of the proleptic Gregorian calendar in years 1 to 294276 (zero
+ * padded to four digits, no further), "HH:MM:SS", at most six fraction
+ * digits.  Only such text reaches mp_ts_rfc3339 from a row. */
 static int postgres_wrote(const char *pg)
 {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
@@ -35,9 +35,10 @@ static int postgres_wrote(const char *pg)
     size_t y = strspn(pg, "0123456789"), f;
     int year, month, day, leap;
 
-    if (y < 4 || y > 6 || strlen(pg) < y + 15 || pg[y] != '-'
-        || pg[y + 3] != '-' || pg[y + 6] != ' ' || pg[y + 9] != ':'
-        || pg[y + 12] != ':') {
+    /* years past 9999 are printed without leading zeros */
+    if (y < 4 || y > 6 || (y > 4 && pg[0] == '0') || strlen(pg) < y + 15
+        || pg[y] != '-' || pg[y + 3] != '-' || pg[y + 6] != ' '
+        || pg[y + 9] != ':' || pg[y + 12] != ':') {
         return 0;
     }
     year = number(pg, y);
