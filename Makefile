@@ -4,7 +4,11 @@
 #   make run        install missing packages, start PostgreSQL, Redis and
 #                   httpd under ./run with demo data (MP_PORT, default 8080)
 #   make stop       stop what `make run` started
-#   make test       unit and integration tests, ending "N passed, N failed"
+#   make test       unit and integration tests, and a short deterministic
+#                   run of each fuzz target, ending "N passed, N failed"
+#   make unit       the cmocka unit tests alone (t/unit)
+#   make fuzz       each libFuzzer target of the parsers for FUZZ_SECONDS
+#                   (default 60), in turn (t/fuzz; needs clang)
 #   make bench      scripts/bench.sh (wrk on loopback)
 
 APXS     ?= apxs
@@ -21,7 +25,7 @@ HEADERS   = $(wildcard $(SRCDIR)/*.h) $(wildcard $(SRCDIR)/*/*.h)
 PG_INC   := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 LIBS      = -lpq -ljansson -lhiredis
 
-.PHONY: all install run stop test unit integration bench clean deps
+.PHONY: all install run stop test unit fuzz integration bench clean deps
 
 all: $(MODULE)
 
@@ -60,6 +64,9 @@ test: deps
 unit:
 	$(MAKE) -C t/unit run
 
+fuzz:
+	$(MAKE) -C t/fuzz fuzz
+
 bench: $(MODULE)
 	sh scripts/bench.sh
 
@@ -68,3 +75,4 @@ clean:
 	    $(SRCDIR)/*.lo $(SRCDIR)/*.slo $(SRCDIR)/*.o $(SRCDIR)/.libs \
 	    $(SRCDIR)/*/*.lo $(SRCDIR)/*/*.slo $(SRCDIR)/*/*.o $(SRCDIR)/*/.libs
 	$(MAKE) -C t/unit clean
+	$(MAKE) -C t/fuzz clean

@@ -107,21 +107,28 @@ static int number_valid(const char *k, int fraction_allowed)
         && mp_digits(dot + 1, strlen(dot + 1)) && strlen(k) <= 80;
 }
 
+/* What mp_ts_rfc3339 writes for a timestamp PostgreSQL can hold:
+ * "2025-11-20T13:45:07.000123Z", the year in 4 to 6 digits (years after
+ * 9999 are written in full: a client's 9999-12-31T23:00:00-05:00 is one)
+ * from 1 to 294276, PostgreSQL's last. */
 static int timestamp_valid(const char *k)
 {
-    char date[11];
+    size_t y = strspn(k, "0123456789");
+    const char *t = k + y;          /* "-MM-DDTHH:MM:SS.ffffffZ" */
+    long year;
 
     if (strcmp(k, "-infinity") == 0) return 1;
-    /* 2025-11-20T13:45:07.000123Z */
-    if (strlen(k) != 27 || k[10] != 'T' || k[13] != ':' || k[16] != ':'
-        || k[19] != '.' || k[26] != 'Z') {
+    if (y < 4 || y > 6 || (y > 4 && k[0] == '0') || strlen(t) != 23
+        || t[0] != '-' || t[3] != '-' || t[6] != 'T' || t[9] != ':'
+        || t[12] != ':' || t[15] != '.' || t[22] != 'Z'
+        || !mp_digits(t + 1, 2) || !mp_digits(t + 4, 2)
+        || !mp_digits(t + 7, 2) || !mp_digits(t + 10, 2)
+        || !mp_digits(t + 13, 2) || !mp_digits(t + 16, 6)) {
         return 0;
     }
-    memcpy(date, k, 10);
-    date[10] = '\0';
-    return mp_date_valid(date) && mp_digits(k + 11, 2) && mp_digits(k + 14, 2)
-        && mp_digits(k + 17, 2) && mp_digits(k + 20, 6)
-        && atoi(k + 11) < 24 && atoi(k + 14) < 60 && atoi(k + 17) < 60;
+    year = strtol(k, NULL, 10);
+    return year <= 294276 && mp_day_valid(year, atoi(t + 1), atoi(t + 4))
+        && atoi(t + 7) < 24 && atoi(t + 10) < 60 && atoi(t + 13) < 60;
 }
 
 int mp_cursor_key_valid(mp_key_kind_t kind, const char *key)

@@ -26,7 +26,8 @@ typedef enum {
     MP_KEY_TEXT,        /* any UTF-8 text */
     MP_KEY_INTEGER,     /* -?[0-9]+ */
     MP_KEY_NUMERIC,     /* -?[0-9]+(.[0-9]+)? */
-    MP_KEY_TIMESTAMP    /* YYYY-MM-DDTHH:MM:SS.ffffffZ or -infinity */
+    MP_KEY_TIMESTAMP    /* YYYY-MM-DDTHH:MM:SS.ffffffZ (years 1-294276, in
+                           4 to 6 digits) or -infinity */
 } mp_key_kind_t;
 
 int mp_cursor_key_valid(mp_key_kind_t kind, const char *key);

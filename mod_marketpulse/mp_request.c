@@ -86,7 +86,9 @@ mp_params_t *mp_params_parse(apr_pool_t *p, const char *query)
     for (pair = apr_strtok(copy, "&", &state); pair;
          pair = apr_strtok(NULL, "&", &state)) {
         char *eq = strchr(pair, '=');
-        char *value = "";
+        /* a bare name ("?debug") has the empty value: the pair's own NUL,
+         * which mp_url_decode may write, unlike a literal "" */
+        char *value = pair + strlen(pair);
 
         if (eq) {
             *eq = '\0';
@@ -178,21 +180,23 @@ int mp_digits(const char *s, size_t n)
     return n > 0;
 }
 
-int mp_date_valid(const char *t)
+int mp_day_valid(long y, int m, int d)
 {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, m, d, leap;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
+    if (y < 1 || m < 1 || m > 12 || d < 1) return 0;
+    return d <= mdays[m - 1] + (m == 2 && leap);
+}
+
+int mp_date_valid(const char *t)
+{
     if (strlen(t) != 10 || t[4] != '-' || t[7] != '-') return 0;
     for (int i = 0; i < 10; i++) {
         if (i != 4 && i != 7 && !isdigit((unsigned char)t[i])) return 0;
     }
-    y = atoi(t);
-    m = atoi(t + 5);
-    d = atoi(t + 8);
-    leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (y < MP_MIN_YEAR || m < 1 || m > 12 || d < 1) return 0;
-    return d <= mdays[m - 1] + (m == 2 && leap);
+    return atoi(t) >= MP_MIN_YEAR
+           && mp_day_valid(atoi(t), atoi(t + 5), atoi(t + 8));
 }
 
 int mp_param_date(mp_params_t *ps, const char *name, const char **out)

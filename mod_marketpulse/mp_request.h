@@ -57,6 +57,9 @@ int mp_id_valid(const char *text);
  * trends count back from dates, and must not reach years before 1. */
 #define MP_MIN_YEAR 1900
 int mp_date_valid(const char *text);
+/* A day of the proleptic Gregorian calendar, PostgreSQL's, in any year
+ * from 1 on. */
+int mp_day_valid(long year, int month, int day);
 /* Records an error on `from` when both are given and from is after to. */
 void mp_params_check_window(mp_params_t *ps, const char *from,
                             const char *to);

@@ -1,12 +1,13 @@
 #!/bin/sh
 # Installs the Debian packages mod_marketpulse builds, runs and tests with.
-# Skips what is installed already; uses sudo when not root.
+# Skips what is installed already; uses sudo when not root.  (libFuzzer,
+# for t/fuzz, is in libclang-rt-dev, which clang only recommends.)
 set -eu
 
 PACKAGES="apache2 apache2-dev libaprutil1-dbd-pgsql libpq-dev libjansson-dev
 libhiredis-dev libcmocka-dev redis-server postgresql postgresql-client
 wrk apache2-utils prometheus python3 python3-pytest python3-psycopg2 python3-requests python3-jsonschema curl make gcc clang
-ca-certificates"
+libclang-rt-dev ca-certificates"
 
 missing=""
 for p in $PACKAGES; do

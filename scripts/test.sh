@@ -1,8 +1,9 @@
 #!/bin/sh
 # The whole test suite, as `make test` and CI run it: builds the module with
-# -Werror, runs the cmocka unit tests, then the integration tests (pytest
-# driving a real PostgreSQL, Redis and httpd that it starts and stops in a
-# temporary directory).  Ends with one line "N passed, N failed".
+# -Werror, runs the cmocka unit tests, a short deterministic run of each
+# fuzz target (one test each), then the integration tests (pytest driving a
+# real PostgreSQL, Redis and httpd that it starts and stops in a temporary
+# directory).  Ends with one line "N passed, N failed".
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -24,6 +25,17 @@ unit_passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$LOG/unit" |
 unit_failed=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$LOG/unit" | awk '{s+=$1} END {print s+0}')
 if [ "$unit_rc" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then
     unit_failed=1            # a test program that crashed or did not build
+fi
+
+# Each fuzz target on the committed corpus with a fixed seed and a bounded
+# number of inputs (t/fuzz/Makefile): "fuzz <target>: ok" or "FAILED".
+make -s -C t/fuzz check >"$LOG/fuzz" 2>&1
+fuzz_rc=$?
+cat "$LOG/fuzz"
+fuzz_passed=$(grep -c '^fuzz [a-z_]*: ok$' "$LOG/fuzz")
+fuzz_failed=$(grep -c '^fuzz [a-z_]*: FAILED$' "$LOG/fuzz")
+if [ "$fuzz_rc" -ne 0 ] && [ "$fuzz_failed" -eq 0 ]; then
+    fuzz_failed=1            # the targets did not build (clang, libFuzzer?)
 fi
 
 "$PY" -m pytest -q -p no:cacheprovider --junitxml="$LOG/integration.xml" \
@@ -48,9 +60,9 @@ if [ "$it_rc" -ne 0 ] && [ "$it_failed" -eq 0 ]; then
     it_failed=1              # pytest itself failed (collection, fixture)
 fi
 
-passed=$((unit_passed + it_passed))
-failed=$((unit_failed + it_failed))
-echo "unit: $unit_passed passed, $unit_failed failed; integration: $it_passed passed, $it_failed failed, $it_skipped skipped"
+passed=$((unit_passed + fuzz_passed + it_passed))
+failed=$((unit_failed + fuzz_failed + it_failed))
+echo "unit: $unit_passed passed, $unit_failed failed; fuzz: $fuzz_passed passed, $fuzz_failed failed; integration: $it_passed passed, $it_failed failed, $it_skipped skipped"
 if [ "$it_skipped" -gt 0 ]; then
     echo "$passed passed, $failed failed, $it_skipped skipped"
 else

@@ -6,6 +6,7 @@
 
 #include "test_support.h"
 #include "mp_cursor.h"
+#include "mp_timestamp.h"
 
 static void test_cursor_round_trips(void **state)
 {
@@ -96,6 +97,44 @@ static void test_key_kinds_are_checked(void **state)
     assert_true(mp_cursor_key_valid(MP_KEY_TEXT, "any name"));
 }
 
+/* Found by fuzz_timestamp: a key written from PostgreSQL's text failed
+ * the cursor's own check outside 1900-9999, so a list walk stopped with
+ * a 400 at a row from 9999-12-31T23:00:00-05:00 (10000-01-01 UTC) or
+ * 1900-01-01T00:00:00+01:00 (1899-12-31 UTC), both accepted writes. */
+static void test_cursor_accepts_every_timestamp_key_it_writes(void **state)
+{
+    static const char *const from_postgres[] = {
+        "10000-01-01 04:00:00", "1899-12-31 23:00:00", "0001-01-01 00:00:00",
+        "294276-12-31 23:59:59.999999", "10000-02-29 12:00:00.5", NULL
+    };
+    mp_cursor_t c = {"transaction_date", "desc", NULL, "4999"}, back;
+    char ts[MP_TS_MAX];
+
+    for (int i = 0; from_postgres[i]; i++) {
+        assert_true(mp_ts_rfc3339(from_postgres[i], 1, ts) > 0);
+        assert_true(mp_cursor_key_valid(MP_KEY_TIMESTAMP, ts));
+        c.key = ts;
+        assert_true(mp_cursor_decode(*state, mp_cursor_encode(*state, &c),
+                                     &back));
+        assert_string_equal(back.key, ts);
+    }
+    assert_true(mp_cursor_key_valid(MP_KEY_TIMESTAMP,
+                                    "10000-01-01T04:00:00.000000Z"));
+    /* what PostgreSQL cannot hold or would not write */
+    assert_false(mp_cursor_key_valid(MP_KEY_TIMESTAMP,
+                                     "294277-01-01T00:00:00.000000Z"));
+    assert_false(mp_cursor_key_valid(MP_KEY_TIMESTAMP,
+                                     "0000-01-01T00:00:00.000000Z"));
+    assert_false(mp_cursor_key_valid(MP_KEY_TIMESTAMP,
+                                     "010000-01-01T00:00:00.000000Z"));
+    assert_false(mp_cursor_key_valid(MP_KEY_TIMESTAMP,
+                                     "1000000-01-01T00:00:00.000000Z"));
+    assert_false(mp_cursor_key_valid(MP_KEY_TIMESTAMP,
+                                     "10100-02-29T00:00:00.000000Z"));
+    assert_false(mp_cursor_key_valid(MP_KEY_TIMESTAMP,
+                                     "10000-01-01T04:00:00Z"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -104,6 +143,7 @@ int main(void)
         POOL_TEST(test_cursor_rejects_garbage),
         POOL_TEST(test_cursor_rejects_oversized_text),
         POOL_TEST(test_key_kinds_are_checked),
+        POOL_TEST(test_cursor_accepts_every_timestamp_key_it_writes),
     };
     return cmocka_run_group_tests_name("cursor", tests, NULL, NULL);
 }

@@ -51,6 +51,19 @@ static void test_parse_marks_malformed_query(void **state)
     assert_int_equal(mp_params_status(ps), 400);
 }
 
+/* Found by fuzz_request: the empty value of a bare name was a string
+ * literal, and decoding it wrote there (SIGSEGV in every build). */
+static void test_parse_takes_bare_name_as_empty_value(void **state)
+{
+    mp_params_t *ps = mp_params_parse(*state, "limit=5&debug&a%20b");
+
+    assert_false(ps->malformed);
+    assert_true(mp_params_ok(ps));
+    assert_string_equal(apr_table_get(ps->args, "limit"), "5");
+    assert_string_equal(apr_table_get(ps->args, "debug"), "");
+    assert_string_equal(apr_table_get(ps->args, "a b"), "");
+}
+
 static void test_int_param_bounds_and_default(void **state)
 {
     mp_params_t *ps = mp_params_parse(*state, "limit=0&offset=12&page=abc");
@@ -165,6 +178,7 @@ int main(void)
         POOL_TEST(test_url_decode_handles_escapes_and_plus),
         POOL_TEST(test_url_decode_rejects_bad_input),
         POOL_TEST(test_parse_marks_malformed_query),
+        POOL_TEST(test_parse_takes_bare_name_as_empty_value),
         POOL_TEST(test_int_param_bounds_and_default),
         POOL_TEST(test_int_param_rejects_overflow_and_junk),
         POOL_TEST(test_repeated_param_is_an_error),
