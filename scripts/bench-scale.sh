@@ -21,8 +21,9 @@
 #                          children together.  About the cores PostgreSQL
 #                          gets: more only makes the backends take turns
 #                          on the cores (docs/directives.md).  The reads
-#                          are also measured with the stack's setting (a
-#                          slot per request thread).
+#                          are also measured with the stack's own setting
+#                          (the cores too, unless MP_DB_SLOTS says
+#                          otherwise: the same figures then).
 # Uses the stack of scripts/stack.sh (MP_RUN_DIR, MP_PORT), starting it if
 # needed; it leaves it running and stops the httpds it added.
 set -eu
