@@ -117,7 +117,7 @@ static int insert_items(mp_req_t *req, const mp_txn_input_t *in,
     const char *arg = items ? apr_pstrdup(r->pool, items) : NULL;
     mp_rows_t *rows;
     mp_db_status_t st;
-    json_t *data;
+    json_t *data, *env;
 
     free(items);
     st = mp_db_exec(r, in->batch ? &mp_q_transactions_insert_ids
@@ -130,8 +130,12 @@ static int insert_items(mp_req_t *req, const mp_txn_input_t *in,
     data = created_data(rows, in->batch);
     *location = in->batch ? NULL : apr_pstrcat(r->pool, r->uri, "/",
                         mp_cell(rows, 0, COL_ID), NULL);
-    *text = data ? json_dumps(mp_envelope_data(data, NULL), JSON_COMPACT)
-                 : NULL;
+    *text = NULL;
+    if (data) {
+        env = mp_envelope_data(data, NULL);     /* owns data */
+        *text = json_dumps(env, JSON_COMPACT);
+        json_decref(env);
+    }
     if (*text == NULL) {
         mp_db_rollback(r);
         mp_problem_internal(r, pb, "answer could not be built");
