@@ -35,6 +35,15 @@
 #                           checkpoint spacing; the scale benchmark sets
 #                           them for 10 million rows (scripts/bench-scale.sh)
 #   MP_PG_FSYNC    [on]
+#   MP_ASAN        []       1: httpd, and only httpd (not PostgreSQL, Redis
+#                           or the clients), runs with the AddressSanitizer
+#                           and UBSan runtimes preloaded (those the module
+#                           names, else the compiler $CC's [cc]), for a
+#                           module built with them
+#                           (MP_MODULE=<checkout>/mod_marketpulse-asan.so,
+#                           `make test-asan`); reports go to files
+#                           sanitizer/<httpd name>.{asan,ubsan}.<pid> in the
+#                           run directory, leak suppressions t/asan/lsan.supp
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,6 +71,8 @@ HTTPD="$RUN/$HTTPD_NAME"
 
 say() { printf 'stack: %s\n' "$*"; }
 die() { printf 'stack: %s\n' "$*" >&2; exit 1; }
+
+SAN_DIR="$RUN/sanitizer"
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
 
@@ -210,6 +221,79 @@ stop_pidfile() {
 
 redis_stop() { stop_pidfile "$REDIS/redis.pid" Redis; }
 
+# The sanitizer runtimes to preload, ASan's first as it must be: those the
+# module was linked with, where the loader finds them (gcc's libasan and
+# libubsan: libtool links with gcc, whatever CC compiled), else those of
+# the compiler $CC (clang's one runtime, which carries UBSan, or gcc's
+# two), as for another build without them (test_builds' older one).  With
+# gcc's two, t/asan/ubsan_report_path.c, built here, gives libubsan its
+# report file.  -print-file-name answers the bare name when it has none.
+sanitizer_preload() {
+    cc=${CC:-cc}
+    needed=$(ldd "$MODULE" 2>/dev/null || true)
+    asan=$(printf '%s\n' "$needed" | awk '$1 ~ /^libasan\.so/ { print $3 }')
+    ubsan=$(printf '%s\n' "$needed" | awk '$1 ~ /^libubsan\.so/ { print $3 }')
+    if [ -z "$asan" ]; then
+        rt=$($cc -print-file-name="libclang_rt.asan-$(uname -m).so" 2>/dev/null || true)
+        if [ -f "$rt" ] && [ "${rt#/}" != "$rt" ]; then
+            readlink -f "$rt"
+            return 0
+        fi
+        asan=$($cc -print-file-name=libasan.so 2>/dev/null || true)
+        ubsan=$($cc -print-file-name=libubsan.so 2>/dev/null || true)
+    fi
+    for lib in "$asan" "$ubsan"; do
+        [ -f "$lib" ] && [ "${lib#/}" != "$lib" ] \
+            || die "MP_ASAN: no sanitizer runtimes for $MODULE nor in $cc (scripts/install-deps.sh)"
+    done
+    shim="$RUN/asan-rt/ubsan_report_path.so"
+    if [ ! -f "$shim" ]; then
+        mkdir -p "$RUN/asan-rt"
+        $cc -shared -fPIC -O1 -o "$shim.tmp" "$ROOT/t/asan/ubsan_report_path.c" -ldl \
+            && mv -f "$shim.tmp" "$shim" || die "MP_ASAN: could not build $shim"
+    fi
+    echo "$(readlink -f "$asan") $(readlink -f "$ubsan") $shim"
+}
+
+# Runs $APACHE (start, graceful, configtest alike: each loads the module),
+# under MP_ASAN=1 with the runtimes preloaded and the report files named
+# sanitizer/<httpd name>.{asan,ubsan}.<pid>.  The environment is this
+# command's alone, inherited by httpd's children and nothing else.  A
+# finding ends its process (ASan always, UBSan with halt_on_error), so
+# nothing runs on after memory went wrong.  The options:
+#   log_path                one file per process, .<pid> appended (in
+#                           UBSAN_OPTIONS too: with clang it is the same
+#                           runtime, with gcc libubsan hands it to libasan)
+#   detect_leaks            LeakSanitizer when a process exits normally
+#   fast_unwind_on_malloc=0 whole stacks for allocations made inside APR,
+#                           httpd and libpq, which keep no frame pointers:
+#                           a leak through them still shows the module's
+#                           frames, and the suppressions can name theirs
+#   allow_user_segv_handler=0, handle_abort=1
+#                           httpd's handler of SIGSEGV, SIGBUS, SIGFPE and
+#                           SIGABRT would end a crashing child with nothing
+#                           but "exit signal" in error.log; ASan's keeps
+#                           the stack
+#   print_suppressions=0    a leak suppressed leaves no file behind
+# No UBSan suppressions: only the module is built with UBSan, so any would
+# hide its own code.  MP_ASAN_OPTIONS is appended to ASAN_OPTIONS.
+apache() {
+    if [ "${MP_ASAN:-}" != 1 ]; then
+        "$APACHE" "$@"
+        return
+    fi
+    preload=$(sanitizer_preload)
+    # the children write theirs as User (www-data when started as root)
+    mkdir -p "$SAN_DIR"
+    chmod 1777 "$SAN_DIR"
+    log="$SAN_DIR/$HTTPD_NAME"
+    LD_PRELOAD="$preload" MP_UBSAN_LOG_PATH="$log.ubsan" \
+    ASAN_OPTIONS="log_path=$log.asan:detect_leaks=1:fast_unwind_on_malloc=0:allow_user_segv_handler=0:handle_abort=1${MP_ASAN_OPTIONS:+:$MP_ASAN_OPTIONS}" \
+    LSAN_OPTIONS="suppressions=$ROOT/t/asan/lsan.supp:print_suppressions=0" \
+    UBSAN_OPTIONS="log_path=$log.asan:print_stacktrace=1:halt_on_error=1" \
+        "$APACHE" "$@"
+}
+
 httpd_conf() {
     mkdir -p "$HTTPD/htdocs"
     [ -f "$MODULE" ] || die "no module at $MODULE: build it first (make)"
@@ -240,17 +324,24 @@ Group www-data"
         -e "s|@NOSHMCB@|$noshmcb|g" \
         "$ROOT/conf/httpd.conf.in" | awk -v u="$user_lines" '{ if ($0 == "@USER_LINES@") print u; else print }' \
         > "$HTTPD/httpd.conf"
+    # A child that switched to User is not dumpable, so UBSan, which reads
+    # its UBSAN_OPTIONS from /proc/self/environ when it first reports,
+    # could not; with a CoreDumpDirectory mod_unixd makes it dumpable again.
+    # (ASan keeps the core files away.)
+    if [ "${MP_ASAN:-}" = 1 ]; then
+        printf '\n# MP_ASAN\nCoreDumpDirectory "%s"\n' "$SAN_DIR" >> "$HTTPD/httpd.conf"
+    fi
 }
 
 httpd_configtest() {
     httpd_conf
-    "$APACHE" -f "$HTTPD/httpd.conf" -t
+    apache -f "$HTTPD/httpd.conf" -t
 }
 
 httpd_start() {
     pid_alive "$HTTPD/httpd.pid" && return 0
     httpd_conf
-    "$APACHE" -f "$HTTPD/httpd.conf" -k start
+    apache -f "$HTTPD/httpd.conf" -k start
     for _ in $(seq 100); do
         code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/health/live" 2>/dev/null || true)
         [ "${code:-000}" != 000 ] && {
@@ -268,8 +359,8 @@ httpd_start() {
 httpd_reload() {
     pid_alive "$HTTPD/httpd.pid" || die "httpd ($HTTPD_NAME) is not running"
     httpd_conf
-    "$APACHE" -f "$HTTPD/httpd.conf" -t >/dev/null 2>&1 || "$APACHE" -f "$HTTPD/httpd.conf" -t
-    "$APACHE" -f "$HTTPD/httpd.conf" -k graceful
+    apache -f "$HTTPD/httpd.conf" -t >/dev/null 2>&1 || apache -f "$HTTPD/httpd.conf" -t
+    apache -f "$HTTPD/httpd.conf" -k graceful
     say "httpd ($HTTPD_NAME) reloading gracefully"
 }
 
