@@ -18,6 +18,18 @@ import requests
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 STACK = os.path.join(ROOT, "scripts", "stack.sh")
 SEED_TRANSACTIONS = 5000
+# `make test-asan`: every httpd runs the module built with AddressSanitizer
+# and UBSan (scripts/stack.sh, MP_ASAN); a report of either fails the run
+ASAN = os.environ.get("MP_ASAN") == "1"
+
+
+def bound_in_time(reason):
+    """Skips, under `make test-asan` only, a test whose point is a bound on
+    time or throughput: there httpd runs the sanitized module and records
+    the whole stack of every allocation, several times slower.  reason
+    names the bound; keep these few."""
+    return pytest.mark.skipif(ASAN, reason="under ASan (make test-asan): "
+                              + reason)
 
 
 def free_port():
@@ -130,6 +142,28 @@ class Stack:
     def stop_all(self):
         self.run("stop", check=False)
 
+    def sanitizer_reports(self):
+        """The report files the sanitized httpds wrote (stack.sh names
+        them sanitizer/<httpd>.{asan,ubsan}.<pid>), path -> text."""
+        d = os.path.join(self.run_dir, "sanitizer")
+        if not os.path.isdir(d):
+            return {}
+        reports = {}
+        for name in sorted(os.listdir(d)):
+            with open(os.path.join(d, name), errors="replace") as f:
+                reports[os.path.join(d, name)] = f.read()
+        return reports
+
+
+def sanitizer_failure(reports):
+    """The failure of a session with reports: each file named, then its
+    text (every report, not only the first: one bug often shows twice)."""
+    lines = ["%d sanitizer report(s):" % len(reports)]
+    lines += ["  " + path for path in reports]
+    for path, text in reports.items():
+        lines += ["", "==> %s <==" % path, text.rstrip()]
+    return "\n".join(lines)
+
 
 @pytest.fixture(scope="session")
 def stack():
@@ -142,11 +176,15 @@ def stack():
                        capture_output=True, timeout=300)
         yield s
     finally:
+        # every httpd stopped first: leaks are reported as processes exit
         s.stop_all()
-        if os.environ.get("MP_KEEP_TEST_DIR"):
+        reports = s.sanitizer_reports() if ASAN else {}
+        if os.environ.get("MP_KEEP_TEST_DIR") or reports:
             print("test stack kept in", s.run_dir)
         else:
             shutil.rmtree(s.run_dir, ignore_errors=True)
+    if reports:
+        pytest.fail(sanitizer_failure(reports), pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import free_port, wait_until
+from conftest import bound_in_time, free_port, wait_until
 
 
 def unique(path):
@@ -243,6 +243,7 @@ def test_redis_killed_under_load_falls_back(own_redis):
                       and redis.dbsize() > 0, timeout=8)
 
 
+@bound_in_time("every request within 0.5 s while Redis is frozen")
 def test_frozen_redis_costs_at_most_the_timeout(own_redis):
     redis, h = own_redis
     for p in PATHS:
@@ -262,6 +263,8 @@ def test_frozen_redis_costs_at_most_the_timeout(own_redis):
                       and redis.dbsize() > before, timeout=8)
 
 
+@bound_in_time("the one filler answers 100 concurrent misses within "
+               "the 2 s a waiter waits (FILL_WAIT) before it queries itself")
 def test_hundred_concurrent_misses_query_once(stack, api):
     marker = "%nullif(sum(orders) FILTER%"   # the dashboard totals statement
     count = ("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements"
@@ -373,6 +376,7 @@ def test_a_limit_allowed_elsewhere_is_not_served_here(stack, api):
         wide.stop()
 
 
+@bound_in_time("20 concurrent requests answered within 1.5 s")
 def test_waiters_do_not_stall_when_the_filler_has_no_answer(api):
     path = unique("/api/customers/999999999")
     start = time.monotonic()
