@@ -9,6 +9,9 @@
 #   make unit       the cmocka unit tests alone (t/unit)
 #   make fuzz       each libFuzzer target of the parsers for FUZZ_SECONDS
 #                   (default 60), in turn (t/fuzz; needs clang)
+#   make test-asan  the same tests with AddressSanitizer and UBSan: the unit
+#                   tests and mod_marketpulse-asan.so (httpd runs with the
+#                   runtimes preloaded); any sanitizer report fails the run
 #   make bench      scripts/bench.sh (wrk on loopback)
 
 APXS     ?= apxs
@@ -25,7 +28,8 @@ HEADERS   = $(wildcard $(SRCDIR)/*.h) $(wildcard $(SRCDIR)/*/*.h)
 PG_INC   := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 LIBS      = -lpq -ljansson -lhiredis
 
-.PHONY: all install run stop test unit fuzz integration bench clean deps
+.PHONY: all install run stop test test-asan unit unit-asan fuzz integration \
+        bench clean deps
 
 all: $(MODULE)
 
@@ -45,6 +49,23 @@ $(MODULE): $(ALL_SRC) $(HEADERS)
 	@# a new file, not an overwrite: a running httpd maps the old one
 	cp .libs/mod_marketpulse.so $@.tmp && mv -f $@.tmp $@
 
+# The sanitized build, for `make test-asan`.  It compiles a copy of the
+# sources in $(ASAN_DIR): apxs leaves its objects beside the sources it is
+# given, and the normal build's are left alone.  Linked with the runtimes
+# too, so an httpd that did not preload them refuses the module at once.
+SANITIZE    = -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=undefined
+ASAN_MODULE = mod_marketpulse-asan.so
+ASAN_DIR    = .asan-build
+
+$(ASAN_MODULE): $(ALL_SRC) $(HEADERS)
+	rm -rf $(ASAN_DIR) && mkdir -p $(ASAN_DIR)
+	tar -cf - $(ALL_SRC) $(HEADERS) | tar -xf - -C $(ASAN_DIR)
+	cd $(ASAN_DIR) && $(APXS) -S CC="$(CC)" -c -o mod_marketpulse.la \
+	    -Wc,"$(WARNINGS) -std=gnu11 -O1 $(SANITIZE)" -Wl,"$(SANITIZE)" \
+	    -I$(SRCDIR) -I$(PG_INC) $(LIBS) $(ALL_SRC)
+	cp $(ASAN_DIR)/.libs/mod_marketpulse.so $@.tmp && mv -f $@.tmp $@
+
 install: $(MODULE)
 	$(APXS) -i -n marketpulse $(MODULE)
 
@@ -61,8 +82,15 @@ stop:
 test: deps
 	sh scripts/test.sh
 
+# CC goes along: the stack preloads that compiler's sanitizer runtimes
+test-asan: deps
+	CC="$(CC)" MP_ASAN=1 sh scripts/test.sh
+
 unit:
 	$(MAKE) -C t/unit run
+
+unit-asan:
+	$(MAKE) -C t/unit run BIN=bin-asan SANITIZE="$(SANITIZE)"
 
 fuzz:
 	$(MAKE) -C t/fuzz fuzz
@@ -72,7 +100,9 @@ bench: $(MODULE)
 
 clean:
 	rm -rf $(MODULE) mod_marketpulse.la .libs $(GENERATED) \
+	    $(ASAN_MODULE) $(ASAN_DIR) \
 	    $(SRCDIR)/*.lo $(SRCDIR)/*.slo $(SRCDIR)/*.o $(SRCDIR)/.libs \
 	    $(SRCDIR)/*/*.lo $(SRCDIR)/*/*.slo $(SRCDIR)/*/*.o $(SRCDIR)/*/.libs
 	$(MAKE) -C t/unit clean
+	$(MAKE) -C t/unit clean BIN=bin-asan
 	$(MAKE) -C t/fuzz clean

@@ -4,6 +4,11 @@
 # fuzz target (one test each), then the integration tests (pytest driving a
 # real PostgreSQL, Redis and httpd that it starts and stops in a temporary
 # directory).  Ends with one line "N passed, N failed".
+#
+# MP_ASAN=1 (`make test-asan`): the same with AddressSanitizer and UBSan.
+# The unit tests are built with them, the integration tests run every httpd
+# on mod_marketpulse-asan.so with the runtimes preloaded (scripts/stack.sh),
+# and a sanitizer report of any httpd fails the run (t/integration/conftest.py).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -11,14 +16,23 @@ LOG=$(mktemp -d "${TMPDIR:-/tmp}/marketpulse-testlog.XXXXXX")
 trap 'rm -rf "$LOG"' EXIT
 PY=/usr/bin/python3          # Debian's, which has python3-pytest
 
-if ! make -s all >"$LOG/build" 2>&1; then
+if [ "${MP_ASAN:-}" = 1 ]; then
+    build=mod_marketpulse-asan.so
+    unit=unit-asan
+    export MP_ASAN MP_MODULE="$ROOT/mod_marketpulse-asan.so"
+else
+    build=all
+    unit=unit
+fi
+
+if ! make -s $build >"$LOG/build" 2>&1; then
     cat "$LOG/build"
     echo "build failed"
     echo "0 passed, 1 failed"
     exit 1
 fi
 
-make -s -C t/unit run >"$LOG/unit" 2>&1
+make -s $unit >"$LOG/unit" 2>&1
 unit_rc=$?
 cat "$LOG/unit"
 unit_passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$LOG/unit" | awk '{s+=$1} END {print s+0}')
