@@ -43,7 +43,9 @@
 #                           (MP_MODULE=<checkout>/mod_marketpulse-asan.so,
 #                           `make test-asan`); reports go to files
 #                           sanitizer/<httpd name>.{asan,ubsan}.<pid> in the
-#                           run directory, leak suppressions t/asan/lsan.supp
+#                           run directory, leak suppressions t/asan/lsan.supp;
+#                           MarketPulseDBWait 5000 and connect_timeout=10
+#                           instead of 1000 and 2, as the module is slower
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,6 +75,15 @@ say() { printf 'stack: %s\n' "$*"; }
 die() { printf 'stack: %s\n' "$*" >&2; exit 1; }
 
 SAN_DIR="$RUN/sanitizer"
+# A sanitized httpd (MP_ASAN=1) runs several times slower, so its requests
+# get more time for a database slot (MarketPulseDBWait, ms) and for
+# connecting to PostgreSQL (libpq's connect_timeout, s): the default
+# configuration's bounds, not what the tests of those bounds set.
+if [ "${MP_ASAN:-}" = 1 ]; then
+    DB_WAIT=5000 CONNECT_TIMEOUT=10
+else
+    DB_WAIT=1000 CONNECT_TIMEOUT=2
+fi
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
 
@@ -119,7 +130,7 @@ pg_home() {
 pg_password() { cat "$RUN/db-password"; }
 
 dbd_params() {
-    echo "host=127.0.0.1 port=$PG_PORT dbname=$DB user=$DB_USER password=$(pg_password) connect_timeout=2 keepalives_idle=30 application_name=mod_marketpulse"
+    echo "host=127.0.0.1 port=$PG_PORT dbname=$DB user=$DB_USER password=$(pg_password) connect_timeout=$CONNECT_TIMEOUT keepalives_idle=30 application_name=mod_marketpulse"
 }
 
 psql_app() {
@@ -321,7 +332,7 @@ Group www-data"
         -e "s|@DBDPARAMS@|$(dbd_params)|g" -e "s|@DBDMAX@|$dbdmax|g" -e "s|@DBDKEEP@|$dbdkeep|g" \
         -e "s|@THREADS@|$threads|g" -e "s|@WORKERS@|$((threads * 2))|g" -e "s|@DBSLOTS@|$slots|g" \
         -e "s|@LOGLEVEL@|${MP_LOGLEVEL:-warn}|g" -e "s|@EXTRA@|$extra|g" \
-        -e "s|@NOSHMCB@|$noshmcb|g" \
+        -e "s|@NOSHMCB@|$noshmcb|g" -e "s|@DBWAIT@|$DB_WAIT|g" \
         "$ROOT/conf/httpd.conf.in" | awk -v u="$user_lines" '{ if ($0 == "@USER_LINES@") print u; else print }' \
         > "$HTTPD/httpd.conf"
     # A child that switched to User is not dumpable, so UBSan, which reads
