@@ -1,5 +1,8 @@
 /* Reading a JSON request body within a limit.  A body over the limit is
  * not read at all: the connection is closed after the 413 instead. */
+/* offsetof before APR's headers: without it the bucket macros' APR_OFFSETOF
+ * falls back to arithmetic on a null pointer (clang: -Wextra, UBSan) */
+#include <stddef.h>
 #include <string.h>
 
 #include "apr_strings.h"

@@ -6,6 +6,9 @@
  * If-None-Match names it.  Whatever the answer, the fill lock is freed
  * there, as soon as the handler is done.  It runs before mod_deflate
  * (AP_FTYPE_RESOURCE), so entries are stored uncompressed. */
+/* offsetof before APR's headers: without it the bucket macros' APR_OFFSETOF
+ * falls back to arithmetic on a null pointer (clang: -Wextra, UBSan) */
+#include <stddef.h>
 #include <string.h>
 
 #include "apr_strings.h"

@@ -3,6 +3,9 @@
  * they come from PostgreSQL.  Memory stays flat at any size: rows are
  * read one at a time (mp_db_stream) and written through the output
  * filters (so mod_deflate can compress them) in small brigades. */
+/* offsetof before APR's headers: without it the bucket macros' APR_OFFSETOF
+ * falls back to arithmetic on a null pointer (clang: -Wextra, UBSan) */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
