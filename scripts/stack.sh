@@ -46,6 +46,7 @@
 #                           run directory, leak suppressions t/asan/lsan.supp;
 #                           MarketPulseDBWait 5000 and connect_timeout=10
 #                           instead of 1000 and 2, as the module is slower
+#   MP_ASAN_OPTIONS []      appended to ASAN_OPTIONS under MP_ASAN=1
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
