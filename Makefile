@@ -82,7 +82,8 @@ stop:
 test: deps
 	sh scripts/test.sh
 
-# CC goes along: the stack preloads that compiler's sanitizer runtimes
+# CC goes along: for a module that names no sanitizer runtime the stack
+# preloads that compiler's
 test-asan: deps
 	CC="$(CC)" MP_ASAN=1 sh scripts/test.sh
 

@@ -444,6 +444,8 @@ def tcp_connection(local_port, remote_port):
     return False
 
 
+@bound_in_time("a child has read the request head within the 0.3 s before "
+               "it is stopped")
 def test_an_answer_to_a_client_gone_is_not_stored(stack):
     """A client that asked with Expect: 100-continue and reset the
     connection before httpd wrote the 100: writing it fails, httpd marks
