@@ -386,6 +386,8 @@ def test_waiters_do_not_stall_when_the_filler_has_no_answer(api):
     assert time.monotonic() - start < 1.5
 
 
+@bound_in_time("the cache's health asked within the breaker's 2 s after "
+               "the answering child's last Redis failure, else it says redis")
 def test_a_miss_without_any_backend_keeps_its_etag(stack):
     """Redis configured but unreachable (nothing listens on its port) and
     no mod_socache_shmcb: no backend is left to store in, yet the answer

@@ -16,7 +16,7 @@ import uuid
 
 import pytest
 
-from conftest import ROOT, metric, wait_until
+from conftest import ROOT, bound_in_time, metric, wait_until
 from test_rollups import assert_rebuild_changes_nothing, compare_all
 
 pytestmark = pytest.mark.usefixtures("writes_undone")
@@ -59,6 +59,9 @@ def assert_no_loss(httpd, mode, expected_codes):
     assert "Segmentation fault" not in log
 
 
+@bound_in_time("256 clients at the cached rate (6,500 requests a second) "
+               "with no connection closed unanswered; under ASan a few were "
+               "(9 of 195,000, no child lost, nothing logged)")
 def test_cached_reads_lose_nothing(shipped):
     shipped.get("/api/dashboard")
     assert_no_loss(shipped, "cached", {200})
