@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import bound_in_time, free_port, wait_until
+from conftest import bound_in_time, free_port, fresh, wait_until
 
 
 def unique(path):
@@ -499,3 +499,39 @@ def test_an_answer_to_a_client_gone_is_not_stored(stack):
         assert h.get(path).headers["X-Cache"] == "HIT"
     finally:
         h.stop()
+
+
+def test_a_waiter_takes_the_fill_of_its_own_generation(stack, api):
+    """A miss waiting for another request's fill takes that answer when
+    it is of the generation the waiter read when it began, even though an
+    invalidation moved the generation on meanwhile: it is as fresh as a
+    hit would have been then (under a stream of writes, waiters would
+    otherwise all go to the database when the lock goes)."""
+    path = fresh("/api/dashboard")
+    lock = stack.connect()
+    lock.autocommit = False
+    lock.cursor().execute("LOCK TABLE transactions IN ACCESS EXCLUSIVE MODE")
+    answers = {}
+
+    def get(name):
+        answers[name] = api.get(path, timeout=10)
+
+    filler = threading.Thread(target=get, args=("filler",))
+    waiter = threading.Thread(target=get, args=("waiter",))
+    try:
+        filler.start()                 # takes the fill lock, then waits
+        time.sleep(0.3)
+        waiter.start()                 # finds the lock: waits for the fill
+        time.sleep(0.3)
+        cleared = api.request("POST", "/api/admin/cache/clear")
+        assert cleared.status_code == 200, cleared.text
+    finally:
+        lock.rollback()                # the filler's statement runs now
+        lock.close()
+        filler.join(10)
+        waiter.join(10)
+    assert answers["filler"].headers["X-Cache"] == "MISS"
+    assert answers["waiter"].headers["X-Cache"] == "HIT"
+    assert answers["waiter"].json() == answers["filler"].json()
+    # the next request reads the new generation: a miss again
+    assert api.get(path).headers["X-Cache"] == "MISS"
