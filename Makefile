@@ -12,6 +12,8 @@
 #   make test-asan  the same tests with AddressSanitizer and UBSan: the unit
 #                   tests and mod_marketpulse-asan.so (httpd runs with the
 #                   runtimes preloaded); any sanitizer report fails the run
+#   make test-long  the long runs CI makes after `make test`: test-asan,
+#                   each fuzz target for a minute, the load tests at 120 s
 #   make bench      scripts/bench.sh (wrk on loopback)
 
 APXS     ?= apxs
@@ -28,7 +30,7 @@ HEADERS   = $(wildcard $(SRCDIR)/*.h) $(wildcard $(SRCDIR)/*/*.h)
 PG_INC   := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 LIBS      = -lpq -ljansson -lhiredis
 
-.PHONY: all install run stop test test-asan unit unit-asan fuzz integration \
+.PHONY: all install run stop test test-asan test-long unit unit-asan fuzz integration \
         bench clean deps
 
 all: $(MODULE)
@@ -86,6 +88,9 @@ test: deps
 # preloads that compiler's
 test-asan: deps
 	CC="$(CC)" MP_ASAN=1 sh scripts/test.sh
+
+test-long: deps
+	CC="$(CC)" sh scripts/test-long.sh
 
 unit:
 	$(MAKE) -C t/unit run
