@@ -29,7 +29,9 @@
 
 #include "mp_cache.h"
 #include "mp_cache_internal.h"
+#include "mp_cache_entry.h"
 #include "mp_cache_key.h"
+#include "mp_cache_listen.h"
 #include "mp_ctx.h"
 #include "mp_hex.h"
 #include "mp_log.h"
@@ -59,19 +61,41 @@ void mp_cache_pre_config(apr_pool_t *pconf)
     mp_cache_backends_pre_config(pconf);
 }
 
-/* The policy's host-wide state, then the backends'. */
+/* The key of a server's generation, which is also the channel its
+ * invalidations are announced on. */
+static const char *generation_key(apr_pool_t *p, server_rec *s)
+{
+    mp_srv_conf_t *sc = ap_get_module_config(s->module_config,
+                                             &marketpulse_module);
+
+    return apr_pstrcat(p, mp_conf_cache_prefix(sc), CACHE_FORMAT,
+                       "generation", NULL);
+}
+
+/* The policy's host-wide state, the listeners', then the backends'. */
 int mp_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     if (mp_shm_make(pconf, s, sizeof(host_state_t), &host,
                     "the cache's host state") == NULL) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    for (server_rec *v = s; v; v = v->next) {
+        if (mp_cache_listen_make(pconf, v) != APR_SUCCESS) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
     return mp_cache_backends_post_config(pconf, ptemp, s);
 }
 
+/* The backends first: a listener bumps the local generation. */
 void mp_cache_child_init(apr_pool_t *p, server_rec *s)
 {
     mp_cache_backends_child_init(p, s);
+    for (server_rec *v = s; v; v = v->next) {
+        const char *key = generation_key(p, v);
+
+        mp_cache_listen_start(p, v, key, key);
+    }
 }
 
 static const mp_cache_backend_t *shared_backend(request_rec *r)
@@ -248,6 +272,27 @@ void mp_cache_headers(request_rec *r, const struct mp_cache_req *cr,
                    apr_psprintf(r->pool, "max-age=%d", cr->ttl));
 }
 
+void mp_cache_keep_local(request_rec *r, const struct mp_cache_req *cr,
+                         const char *etag, const char *body, apr_size_t len,
+                         int copied)
+{
+    const mp_cache_backend_t *local = local_backend(r);
+    const char *entry;
+    apr_size_t elen;
+
+    if (cr->local_generation == NULL || local == NULL
+        || cr->gen_be == local) {
+        return;                /* not notified, or stored there already */
+    }
+    entry = mp_cache_entry_of(r->pool, cr->local_generation, etag, body, len,
+                              &elen);
+    if (local->set(r, cr->key, entry, elen, apr_time_from_sec(
+                       copied ? (cr->ttl + 1) / 2 : cr->ttl))
+        == APR_SUCCESS) {
+        mp_stat_add(MP_STAT_CACHE_STORES, 1);
+    }
+}
+
 /* An entry "<gen>\n<etag>\n<body>" of generation as a hit.  0 when it
  * is of another generation (or not an entry at all). */
 static int hit_of(request_rec *r, const struct mp_cache_req *cr,
@@ -272,6 +317,9 @@ static int hit_of(request_rec *r, const struct mp_cache_req *cr,
     mp_cache_headers(r, cr, etag, "HIT");
     hit->body = nl2 + 1;
     hit->len = len - (apr_size_t)(nl2 + 1 - entry);
+    if (cr->be) {
+        mp_cache_keep_local(r, cr, etag, hit->body, hit->len, 1);
+    }
     hit->not_modified = mp_etag_matches(apr_table_get(r->headers_in,
                                                       "If-None-Match"), etag);
     return 1;
@@ -427,13 +475,40 @@ static struct mp_cache_req *new_request(request_rec *r,
 
     cr->ttl = mp_conf_cache_ttl(dc, ep);
     cr->prefix = mp_conf_cache_prefix(sc);
-    cr->gen_key = apr_pstrcat(r->pool, prefix, "generation", NULL);
+    cr->gen_key = generation_key(r->pool, r->server);
     cr->key = apr_pstrcat(r->pool, prefix, "e:", mp_cache_key_hash(r->pool,
                           mp_cache_key_text(r->pool, variant, path,
                                             ps->args)), NULL);
     cr->lock_key = apr_pstrcat(r->pool, cr->key, ":fill", NULL);
     mp_ctx(r)->cache = cr;
     return cr;
+}
+
+/* Notified coherence: a hit from this host's memory, with no call to
+ * Redis, while the listener vouches that every invalidation older than
+ * the bound has been applied here and the client carries no generation
+ * newer than those.  Either way the local generation read is kept, so
+ * the answer this request finds or computes is kept here too. */
+static int local_hit(request_rec *r, struct mp_cache_req *cr,
+                     mp_cache_hit_t *hit)
+{
+    const mp_cache_backend_t *local = local_backend(r);
+    const char *gen, *entry;
+    apr_size_t len;
+
+    if (local == NULL || !mp_cache_listen_fresh(r, mp_carried_generation(
+            apr_table_get(r->headers_in, MP_GENERATION_HEADER),
+            apr_table_get(r->headers_in, "Cookie")))
+        || local->read(r, cr->gen_key, 1, &cr->key, &gen, &entry, &len)
+           != APR_SUCCESS) {
+        return 0;
+    }
+    cr->local_generation = gen;
+    if (!hit_of(r, cr, gen, entry, len, hit)) {
+        return 0;
+    }
+    mp_stat_add(MP_STAT_CACHE_LOCAL_HITS, 1);
+    return 1;
 }
 
 int mp_cache_lookup(request_rec *r, const mp_dir_conf_t *dc,
@@ -451,6 +526,9 @@ int mp_cache_lookup(request_rec *r, const mp_dir_conf_t *dc,
         return 0;
     }
     cr = new_request(r, dc, ep, path, ps);
+    if (local_hit(r, cr, hit)) {
+        return 1;
+    }
     /* NULL when the shared backend's breaker keeps this request away and
      * there is no local one: a miss without a backend, as after a failed
      * call below */
@@ -477,6 +555,24 @@ int mp_cache_lookup(request_rec *r, const mp_dir_conf_t *dc,
     return 0;
 }
 
+/* Tells the writer the shared generation its write made, for its next
+ * reads on other hosts (mp_carried_generation): a notified host whose
+ * listener has not seen it yet checks with Redis instead of answering
+ * from memory.  The cookie does it for clients that keep cookies. */
+static void carry_generation(request_rec *r, apr_int64_t generation)
+{
+    mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
+                                             &marketpulse_module);
+    const char *g = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, generation);
+
+    apr_table_setn(r->headers_out, MP_GENERATION_HEADER, g);
+    if (mp_conf_coherence_ms(sc)) {
+        apr_table_addn(r->headers_out, "Set-Cookie", apr_pstrcat(r->pool,
+                       MP_GENERATION_COOKIE "=", g, "; Path=/; Max-Age=60; "
+                       "HttpOnly; SameSite=Lax", NULL));
+    }
+}
+
 apr_status_t mp_cache_invalidate(request_rec *r, apr_int64_t *generation)
 {
     mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
@@ -498,6 +594,7 @@ apr_status_t mp_cache_invalidate(request_rec *r, apr_int64_t *generation)
     }
     rv = shared->bump(r, key, generation);
     if (rv == APR_SUCCESS) {
+        carry_generation(r, *generation);
         rv = bump_earlier_formats(r, shared, prefix);
     }
     shared->release(r);
@@ -537,7 +634,8 @@ json_t *mp_cache_health(request_rec *r)
     apr_uint64_t misses = mp_stat_get(MP_STAT_CACHE_MISSES);
     const char *state = mp_cache_state(r);
 
-    return json_pack("{s:b, s:s, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I}",
+    return json_pack("{s:b, s:s, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, "
+                     "s:I, s:o}",
         "enabled", dc->cache == 1,
         "backend", strcmp(state, "fallback") == 0 && local ? local->name
                                                            : state,
@@ -550,5 +648,7 @@ json_t *mp_cache_health(request_rec *r)
         "fallbacks", (json_int_t)mp_stat_get(MP_STAT_CACHE_FALLBACKS),
         "lock_waits", (json_int_t)mp_stat_get(MP_STAT_CACHE_LOCK_WAITS),
         "invalidations",
-        (json_int_t)mp_stat_get(MP_STAT_CACHE_INVALIDATIONS));
+        (json_int_t)mp_stat_get(MP_STAT_CACHE_INVALIDATIONS),
+        "local_hits", (json_int_t)mp_stat_get(MP_STAT_CACHE_LOCAL_HITS),
+        "coherence", mp_cache_listen_health(r->server));
 }

@@ -57,7 +57,9 @@ typedef struct {
                         apr_interval_time_t ttl);
     /* Deletes key only while it holds val: a lock only its owner frees. */
     apr_status_t (*del_if)(request_rec *r, const char *key, const char *val);
-    /* Adds one to the generation under gen_key; *gen gets the new one. */
+    /* Adds one to the generation under gen_key; *gen gets the new one.
+     * A shared backend announces it to the hosts' listeners; a local
+     * one is also bumped by a listener, which has no request (r NULL). */
     apr_status_t (*bump)(request_rec *r, const char *gen_key,
                          apr_int64_t *gen);
     /* The same only where gen_key exists: for the generations of earlier

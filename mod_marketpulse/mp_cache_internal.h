@@ -12,6 +12,9 @@ struct mp_cache_req {
     const mp_cache_backend_t *be;      /* where this request works now */
     const mp_cache_backend_t *gen_be;  /* where `generation` was read */
     const char *generation;            /* NULL: do not store */
+    const char *local_generation;      /* notified: the local backend's,
+                                          read first; the answer is kept
+                                          there too (NULL: not) */
     const char *prefix;                /* MarketPulseCachePrefix */
     const char *gen_key;
     const char *key;
@@ -32,6 +35,14 @@ int mp_cache_failover(request_rec *r, struct mp_cache_req *cr,
 /* Sets ETag, X-Cache and Cache-Control. */
 void mp_cache_headers(request_rec *r, const struct mp_cache_req *cr,
                       const char *etag, const char *state);
+
+/* Notified coherence: keeps an answer the shared backend gave
+ * (computed elsewhere: copied, for half its TTL, so no copy outlives
+ * the original by much) or this request computed (the whole TTL) in
+ * this host's memory under cr->local_generation. */
+void mp_cache_keep_local(request_rec *r, const struct mp_cache_req *cr,
+                         const char *etag, const char *body, apr_size_t len,
+                         int copied);
 
 /* Frees this request's fill lock, if it holds one, so requests waiting
  * for it stop waiting. */

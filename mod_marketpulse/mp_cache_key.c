@@ -119,3 +119,53 @@ int mp_etag_matches(const char *header, const char *etag)
     }
     return 0;
 }
+
+/* A whole positive number filling [text, end), else 0. */
+static apr_uint64_t generation_of(const char *text, const char *end)
+{
+    apr_uint64_t v = 0;
+
+    if (text == end || end - text > 19) {
+        return 0;
+    }
+    for (; text < end; text++) {
+        if (*text < '0' || *text > '9') {
+            return 0;
+        }
+        v = v * 10 + (apr_uint64_t)(*text - '0');
+    }
+    return v;
+}
+
+/* The value of the cookie MP_GENERATION_COOKIE in a Cookie header
+ * ("a=1; mp_generation=42; b=2"). */
+static apr_uint64_t cookie_generation(const char *cookie)
+{
+    const size_t nlen = sizeof(MP_GENERATION_COOKIE) - 1;
+
+    while (cookie && *cookie) {
+        const char *end;
+
+        cookie += strspn(cookie, " \t;");
+        end = cookie + strcspn(cookie, ";");
+        if (strncmp(cookie, MP_GENERATION_COOKIE, nlen) == 0
+            && cookie[nlen] == '=') {
+            const char *v = cookie + nlen + 1, *vend = end;
+
+            while (vend > v && (vend[-1] == ' ' || vend[-1] == '\t')) {
+                vend--;
+            }
+            return generation_of(v, vend);
+        }
+        cookie = end;
+    }
+    return 0;
+}
+
+apr_uint64_t mp_carried_generation(const char *header, const char *cookie)
+{
+    if (header) {
+        return generation_of(header, header + strlen(header));
+    }
+    return cookie_generation(cookie);
+}

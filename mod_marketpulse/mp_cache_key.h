@@ -25,4 +25,11 @@ const char *mp_etag_of(apr_pool_t *p, const char *body, apr_size_t len);
  * the weak comparison for If-None-Match). */
 int mp_etag_matches(const char *if_none_match, const char *etag);
 
+/* The cache generation a client carries from its last write: the
+ * X-MarketPulse-Generation header, else the mp_generation cookie in the
+ * Cookie header; 0 when neither holds a whole positive number. */
+#define MP_GENERATION_HEADER "X-MarketPulse-Generation"
+#define MP_GENERATION_COOKIE "mp_generation"
+apr_uint64_t mp_carried_generation(const char *header, const char *cookie);
+
 #endif

@@ -122,13 +122,20 @@ static apr_status_t redis_del_if(request_rec *r, const char *key,
     return run(r, 5, argv, lens);
 }
 
+/* INCR, and the new generation announced on the channel named as the
+ * key, in one step: the listeners of notified hosts (mp_cache_listen.c)
+ * hear of every bump that any host makes. */
+static const char bump_script[] =
+    "local g = redis.call('incr', KEYS[1]) "
+    "redis.call('publish', KEYS[1], g) return g";
+
 static apr_status_t redis_bump(request_rec *r, const char *gen_key,
                                apr_int64_t *gen)
 {
-    const char *argv[2] = { "INCR", gen_key };
-    size_t lens[2] = { 4, strlen(gen_key) };
+    const char *argv[4] = { "EVAL", bump_script, "1", gen_key };
+    size_t lens[4] = { 4, sizeof(bump_script) - 1, 1, strlen(gen_key) };
     redisReply *reply;
-    apr_status_t rv = mp_redis_command(r, 2, argv, lens, &reply);
+    apr_status_t rv = mp_redis_command(r, 4, argv, lens, &reply);
 
     if (rv != APR_SUCCESS) {
         return rv;

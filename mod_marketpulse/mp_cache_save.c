@@ -15,28 +15,11 @@
 #include "http_protocol.h"
 
 #include "mp_cache.h"
+#include "mp_cache_entry.h"
 #include "mp_cache_internal.h"
 #include "mp_cache_key.h"
 #include "mp_log.h"
 #include "mp_stats.h"
-
-/* "<generation>\n<etag>\n<body>" */
-static const char *entry_of(apr_pool_t *p, const char *generation,
-                            const char *etag, const char *body,
-                            apr_size_t len, apr_size_t *elen)
-{
-    apr_size_t glen = strlen(generation), tlen = strlen(etag);
-    char *entry;
-
-    *elen = glen + 1 + tlen + 1 + len;
-    entry = apr_palloc(p, *elen);
-    memcpy(entry, generation, glen);
-    entry[glen] = '\n';
-    memcpy(entry + glen + 1, etag, tlen);
-    entry[glen + 1 + tlen] = '\n';
-    memcpy(entry + glen + 1 + tlen + 1, body, len);
-    return entry;
-}
 
 /* Stores a 200 answer and returns whether the client already has it. */
 static int store(request_rec *r, struct mp_cache_req *cr, const char *body,
@@ -50,7 +33,8 @@ static int store(request_rec *r, struct mp_cache_req *cr, const char *body,
     mp_cache_headers(r, cr, etag, "MISS");
     /* only where the generation came from, and only if it is known */
     if (cr->be && cr->generation && cr->be == cr->gen_be) {
-        entry = entry_of(r->pool, cr->generation, etag, body, len, &elen);
+        entry = mp_cache_entry_of(r->pool, cr->generation, etag, body, len,
+                                  &elen);
         rv = cr->be->set(r, cr->key, entry, elen, apr_time_from_sec(cr->ttl));
         if (rv == APR_SUCCESS) {
             mp_stat_add(MP_STAT_CACHE_STORES, 1);
@@ -62,6 +46,7 @@ static int store(request_rec *r, struct mp_cache_req *cr, const char *body,
             cr->be->release(r);
         }
     }
+    mp_cache_keep_local(r, cr, etag, body, len, 0);
     return mp_etag_matches(apr_table_get(r->headers_in, "If-None-Match"),
                            etag);
 }

@@ -101,3 +101,25 @@ const char *mp_parse_cache_prefix(const char *text)
     }
     return NULL;
 }
+
+const char *mp_parse_cache_coherence(int argc, char *const argv[],
+                                     int *bound_ms, const char **bad)
+{
+    long v = MP_DEFAULT_COHERENCE_BOUND_MS;
+
+    *bad = argc > 0 ? argv[0] : "";
+    if (argc == 1 && strcasecmp(argv[0], "strict") == 0) {
+        *bound_ms = 0;
+        return NULL;
+    }
+    if (argc < 1 || argc > 2 || strcasecmp(argv[0], "notified") != 0) {
+        return "must be strict, or notified with an optional bound in "
+               "milliseconds";
+    }
+    if (argc == 2 && !mp_parse_bounded_int(argv[1], 10, 60000, &v)) {
+        *bad = argv[1];
+        return "the bound of notified must be milliseconds from 10 to 60000";
+    }
+    *bound_ms = (int)v;
+    return NULL;
+}

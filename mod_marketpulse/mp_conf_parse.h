@@ -45,6 +45,14 @@ const char *mp_parse_redis(apr_pool_t *p, int argc, char *const argv[],
 const char *mp_parse_cache_endpoint(apr_pool_t *p, const char *name,
                                     mp_cache_endpoint_t *ep);
 
+/* MarketPulseCacheCoherence strict | notified [milliseconds]: *bound_ms
+ * 0 for strict, else the staleness bound (default
+ * MP_DEFAULT_COHERENCE_BOUND_MS, 10 to 60000).  NULL, or the error text
+ * with *bad the word to quote. */
+#define MP_DEFAULT_COHERENCE_BOUND_MS 250
+const char *mp_parse_cache_coherence(int argc, char *const argv[],
+                                     int *bound_ms, const char **bad);
+
 /* NULL when text may begin every cache key, else the error text. */
 const char *mp_parse_cache_prefix(const char *text);
 

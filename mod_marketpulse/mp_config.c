@@ -63,6 +63,7 @@ void *mp_create_srv_conf(apr_pool_t *p, server_rec *s)
     sc->db_slots = MP_UNSET;
     sc->redis_timeout_ms = MP_UNSET;
     sc->cache_shm_size = MP_UNSET;
+    sc->coherence_ms = MP_UNSET;
     sc->export_timeout_ms = MP_UNSET;
     sc->idempotency_ttl = MP_UNSET;
     sc->metrics = MP_UNSET;
@@ -88,6 +89,7 @@ void *mp_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->cache_prefix = add->cache_prefix ? add->cache_prefix
                                          : base->cache_prefix;
     sc->cache_shm_size = MERGE_INT(cache_shm_size);
+    sc->coherence_ms = MERGE_INT(coherence_ms);
     sc->export_timeout_ms = MERGE_INT(export_timeout_ms);
     sc->idempotency_ttl = MERGE_INT(idempotency_ttl);
     sc->metrics = MERGE_INT(metrics);
@@ -175,6 +177,14 @@ int mp_conf_cache_ttl(const mp_dir_conf_t *dc, mp_cache_endpoint_t ep)
         return dc->ttl[ep];
     }
     return value_or(dc->ttl_default, MP_DEFAULT_CACHE_TTL);
+}
+
+int mp_conf_coherence_ms(const mp_srv_conf_t *sc)
+{
+    if (sc->redis_host == NULL || *sc->redis_host == '\0') {
+        return 0;
+    }
+    return value_or(sc->coherence_ms, 0);
 }
 
 int mp_conf_redis_timeout_ms(const mp_srv_conf_t *sc)
@@ -302,6 +312,19 @@ static const char *set_cache_prefix(cmd_parms *cmd, void *dconf,
     }
     sc->cache_prefix = arg;
     return NULL;
+}
+
+/* MarketPulseCacheCoherence strict | notified [milliseconds] */
+static const char *set_coherence(cmd_parms *cmd, void *dconf, int argc,
+                                 char *const argv[])
+{
+    mp_srv_conf_t *sc = ap_get_module_config(cmd->server->module_config,
+                                             &marketpulse_module);
+    const char *bad, *err = mp_parse_cache_coherence(argc, argv,
+                                                     &sc->coherence_ms, &bad);
+
+    (void)dconf;
+    return err ? bad_value(cmd, bad, err) : NULL;
 }
 
 /* One parser for every bounded integer directive: the bounds sit in the
@@ -453,6 +476,10 @@ const command_rec mp_directives[] = {
     AP_INIT_TAKE1("MarketPulseCacheShmSize", set_int,
                   (void *)&d_shm_size, RSRC_CONF,
                   "bytes of the shared-memory fallback cache"),
+    AP_INIT_TAKE_ARGV("MarketPulseCacheCoherence", set_coherence, NULL,
+                      RSRC_CONF, "strict (every hit checked with Redis) or "
+                      "notified [milliseconds] (hits from this host's "
+                      "memory, stale at most that long)"),
     AP_INIT_FLAG("MarketPulseRollups", set_dir_flag,
                  (void *)offsetof(mp_dir_conf_t, rollups), ACCESS_CONF,
                  "On to read analytics from the rollup tables, Off to "

@@ -60,7 +60,11 @@ typedef struct {
     int redis_timeout_ms;      /* MarketPulseRedisTimeout */
     const char *cache_prefix;  /* MarketPulseCachePrefix */
     int cache_shm_size;        /* MarketPulseCacheShmSize */
+    int coherence_ms;          /* MarketPulseCacheCoherence: 0 strict,
+                                  else notified with this bound */
     void *redis;               /* per child: the Redis context pool */
+    void *listen;              /* notified: this server's listener state,
+                                  in shared memory (mp_cache_listen.c) */
     int export_timeout_ms;     /* MarketPulseExportTimeout, 0 = none */
     int idempotency_ttl;       /* MarketPulseIdempotencyTTL seconds */
     int metrics;               /* MarketPulseMetrics On|Off */
@@ -96,5 +100,8 @@ int mp_conf_cache_ttl(const mp_dir_conf_t *dc, mp_cache_endpoint_t ep);
 int mp_conf_redis_timeout_ms(const mp_srv_conf_t *sc);
 const char *mp_conf_cache_prefix(const mp_srv_conf_t *sc);
 int mp_conf_cache_shm_size(const mp_srv_conf_t *sc);
+/* 0: strict; else notified, with the bound in milliseconds (Redis
+ * configured: the mode needs its listener) */
+int mp_conf_coherence_ms(const mp_srv_conf_t *sc);
 
 #endif

@@ -183,6 +183,9 @@ static void cache_figures(request_rec *r)
          MP_STAT_CACHE_LOCK_WAITS},
         {"invalidations", "Invalidations after writes and clears.",
          MP_STAT_CACHE_INVALIDATIONS},
+        {"local_hits", "Hits served from this host's memory without "
+         "asking Redis (MarketPulseCacheCoherence notified).",
+         MP_STAT_CACHE_LOCAL_HITS},
     };
     const char *state = mp_cache_state(r);
 

@@ -78,26 +78,39 @@ static int log_in(redisContext *c, const mp_srv_conf_t *sc)
     return ok;
 }
 
-static apr_status_t connect_ctx(void **res, void *params, apr_pool_t *p)
+redisContext *mp_redis_connect(const mp_srv_conf_t *sc, apr_status_t *rv)
 {
-    redis_t *rd = params;
-    const mp_srv_conf_t *sc = rd->sc;
-    apr_uint32_t epoch = apr_atomic_read32(&rd->failure_epoch);
     redisContext *c = sc->redis_port == 0
         ? redisConnectUnixWithTimeout(sc->redis_host, timeout_tv(sc))
         : redisConnectWithTimeout(sc->redis_host, sc->redis_port,
                                   timeout_tv(sc));
+
+    *rv = APR_SUCCESS;
+    if (c == NULL || c->err
+        || redisSetTimeout(c, timeout_tv(sc)) != REDIS_OK) {
+        *rv = APR_ECONNREFUSED;
+    }
+    else if (!log_in(c, sc)) {
+        *rv = APR_EACCES;
+    }
+    if (*rv != APR_SUCCESS && c) {
+        redisFree(c);
+        c = NULL;
+    }
+    return c;
+}
+
+static apr_status_t connect_ctx(void **res, void *params, apr_pool_t *p)
+{
+    redis_t *rd = params;
+    apr_uint32_t epoch = apr_atomic_read32(&rd->failure_epoch);
+    apr_status_t rv;
+    redisContext *c = mp_redis_connect(rd->sc, &rv);
     conn_t *conn;
 
     (void)p;
-    if (c == NULL || c->err
-        || redisSetTimeout(c, timeout_tv(sc)) != REDIS_OK) {
-        if (c) redisFree(c);
-        return APR_ECONNREFUSED;
-    }
-    if (!log_in(c, sc)) {
-        redisFree(c);
-        return APR_EACCES;
+    if (c == NULL) {
+        return rv;
     }
     /* plain malloc: the reslist frees it in close_ctx, at any time */
     conn = malloc(sizeof(*conn));

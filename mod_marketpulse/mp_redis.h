@@ -10,8 +10,16 @@
 
 #include "httpd.h"
 
+#include "mp_config.h"
+
 /* Not a Redis failure: no pooled context was free in time. */
 #define MP_REDIS_BUSY APR_EAGAIN
+
+/* A new context to the server sc names, with its timeout on connect and
+ * on every command, logged in (AUTH, SELECT): NULL with *rv when that
+ * failed.  For a caller that keeps a connection of its own (the cache's
+ * invalidation listener); requests use the pools below. */
+redisContext *mp_redis_connect(const mp_srv_conf_t *sc, apr_status_t *rv);
 
 /* Makes this child's context pools (none are connected yet). */
 void mp_redis_child_init(apr_pool_t *p, server_rec *s);

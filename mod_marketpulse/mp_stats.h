@@ -14,6 +14,7 @@ typedef enum {
     MP_STAT_CACHE_FALLBACKS,       /* requests served by shm while Redis is configured */
     MP_STAT_CACHE_LOCK_WAITS,      /* misses that waited for another's fill */
     MP_STAT_CACHE_INVALIDATIONS,
+    MP_STAT_CACHE_LOCAL_HITS,      /* of the hits, served without asking Redis (notified) */
     MP_STAT_REDIS_UP,              /* gauge: 1 when the last Redis call worked */
     MP_STAT_REQUESTS_IN_FLIGHT,    /* gauge: API requests begun, not logged */
     MP_STAT_DB_CONNECTIONS,        /* gauge: pooled connections held */

@@ -5,10 +5,14 @@
 # caller.
 
 # name | mode | path
+CACHED_ENDPOINTS="dashboard|cached|/api/dashboard
+revenue30|cached|/api/revenue?from=2025-10-22&to=2025-11-20
+topcust|cached|/api/customers?sort=lifetime_value&limit=10
+topprod|cached|/api/products?sort=revenue&limit=10"
 ENDPOINTS="dashboard|uncached|/api/dashboard
 revenue|uncached|/api/revenue?from=2024-11-21&to=2025-11-20
 customers|uncached|/api/customers?limit=20
-dashboard|cached|/api/dashboard"
+$CACHED_ENDPOINTS"
 
 # wrk is there, the stack runs and holds ROWS transactions
 bench_prepare() {

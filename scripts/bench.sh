@@ -3,13 +3,16 @@
 # of each one's own answer, served as a file by the same httpd in the same
 # run, so the ratio says how close the module comes to httpd's fastest
 # path.  Uncached figures come from a second httpd of the stack with
-# MarketPulseCache Off (port MP_PORT+1, same database); the cached
-# dashboard from the stack's own httpd, after one request filled the entry.
+# MarketPulseCache Off (port MP_PORT+1, same database); cached ones, after
+# one request filled the entry, in each coherence mode: `strict` from the
+# stack's own httpd (every hit checked with Redis), `notified` from a
+# third (MP_PORT+2, MarketPulseCacheCoherence notified: hits from the
+# host's memory).  Each static copy is served by the httpd measured.
 #
 #   MP_BENCH_ROWS    [1000000]  transactions in the database (re-seeded if
 #                               the count differs)
 #   MP_BENCH_SECONDS [5]        per measurement  MP_BENCH_CONNECTIONS [16]
-#   MP_BENCH_THREADS [2]        MP_BENCH_ROUNDS [3]
+#   MP_BENCH_THREADS [2]        MP_BENCH_ROUNDS [5]
 # Each endpoint and its static copy are measured alternately, ROUNDS times
 # each, and the medians are printed: on a small machine shared by wrk,
 # httpd, PostgreSQL and Redis single runs swing by a third.
@@ -21,7 +24,7 @@ STACK="$ROOT/scripts/stack.sh"
 PORT=${MP_PORT:-8080}
 ROWS=${MP_BENCH_ROWS:-1000000}
 SECONDS_EACH=${MP_BENCH_SECONDS:-5}
-ROUNDS=${MP_BENCH_ROUNDS:-3}
+ROUNDS=${MP_BENCH_ROUNDS:-5}
 CONNS=${MP_BENCH_CONNECTIONS:-16}
 THREADS=${MP_BENCH_THREADS:-2}
 RUN=${MP_RUN_DIR:-$ROOT/run}
@@ -31,13 +34,25 @@ base="http://127.0.0.1:$PORT"
 . "$ROOT/scripts/bench-lib.sh"
 bench_prepare
 
+# the httpds this script adds: name, port, configuration
 NOCACHE_PORT=$((PORT + 1))
-nocache_conf="$RUN/bench-nocache.conf"
-printf '<Location /api>\n    MarketPulseCache Off\n</Location>\n' > "$nocache_conf"
-MP_HTTPD_NAME=bench-nocache MP_PORT=$NOCACHE_PORT MP_EXTRA_CONF="$nocache_conf" \
-    sh "$STACK" httpd-start >/dev/null
-trap 'MP_HTTPD_NAME=bench-nocache MP_PORT=$NOCACHE_PORT sh "$STACK" httpd-stop >/dev/null' EXIT
+NOTIFIED_PORT=$((PORT + 2))
+printf '<Location /api>\n    MarketPulseCache Off\n</Location>\n' \
+    > "$RUN/bench-nocache.conf"
+printf 'MarketPulseCacheCoherence notified\n' > "$RUN/bench-notified.conf"
+added_httpd() {
+    MP_HTTPD_NAME=bench-$1 MP_PORT=$2 MP_EXTRA_CONF="$RUN/bench-$1.conf" \
+        sh "$STACK" "httpd-$3" >/dev/null
+}
+stop_added() {
+    added_httpd nocache "$NOCACHE_PORT" stop
+    added_httpd notified "$NOTIFIED_PORT" stop
+}
+trap stop_added EXIT
+added_httpd nocache "$NOCACHE_PORT" start
+added_httpd notified "$NOTIFIED_PORT" start
 nocache="http://127.0.0.1:$NOCACHE_PORT"
+notified="http://127.0.0.1:$NOTIFIED_PORT"
 
 # prints "req/s p99 static_req/s static_p99" as medians over the rounds
 measure_pair() {
@@ -51,21 +66,27 @@ measure_pair() {
          "$(cut -d' ' -f1 "$RUN/bench-b" | median) $(cut -d' ' -f2 "$RUN/bench-b" | median)"
 }
 
-mkdir -p "$HTDOCS"
+mkdir -p "$HTDOCS" "$RUN/bench-notified/htdocs"
 printf '%-10s %-9s %8s %12s %10s %14s %10s %8s\n' endpoint mode bytes "req/s" "p99 ms" "static req/s" "static p99" ratio
-echo "$ENDPOINTS" | while IFS='|' read -r name mode path; do
-    if [ "$mode" = cached ]; then
-        url="$base$path"
-        curl -fsS -o /dev/null "$url"          # fill the entry
-    else
-        url="$nocache$path"
-    fi
-    curl -fsS "$url" -o "$HTDOCS/bench-$name.json"
-    bytes=$(wc -c < "$HTDOCS/bench-$name.json")
-    set -- $(measure_pair "$url" "$base/bench-$name.json")
+{ echo "$ENDPOINTS"; echo "$CACHED_ENDPOINTS" | sed 's/|cached|/|notified|/'; } |
+while IFS='|' read -r name mode path; do
+    # the httpd answering, and the document root of its static copies
+    case $mode in
+        cached) host=$base; docs=$HTDOCS ;;
+        notified) host=$notified; docs="$RUN/bench-notified/htdocs" ;;
+        *) host=$nocache; docs=$HTDOCS ;;
+    esac
+    url="$host$path"
+    [ "$mode" = uncached ] || curl -fsS -o /dev/null "$url"  # fill the entry
+    curl -fsS "$url" -o "$docs/bench-$name.json"
+    bytes=$(wc -c < "$docs/bench-$name.json")
+    static="$base/bench-$name.json"
+    [ "$mode" != notified ] || static="$notified/bench-$name.json"
+    set -- $(measure_pair "$url" "$static")
     rps=$1 p99=$2 srps=$3 sp99=$4
     ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN { printf "%.4f", a / b }')
     printf '%-10s %-9s %8s %12s %10s %14s %10s %8s\n' "$name" "$mode" "$bytes" "$rps" "$p99" "$srps" "$sp99" "$ratio"
 done
 rm -f "$RUN/bench-a" "$RUN/bench-b"
+echo "(cached: strict = every hit checked with Redis, notified = hits from this host's memory)"
 echo "($ROWS transactions, wrk -t$THREADS -c$CONNS -d${SECONDS_EACH}s, medians of $ROUNDS alternating rounds, $(nproc) cores; ratio = endpoint req/s / static copy req/s, same httpd)"

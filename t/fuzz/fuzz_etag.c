@@ -3,7 +3,10 @@
  * header sits in a buffer of exactly its length, so a read past its end
  * is an ASan report.  A tag listed first always matches, in any of the
  * forms the matcher promises, and a match needs the tag's digits or "*"
- * in the header. */
+ * in the header.  The same bytes as the generation a client carries
+ * (X-MarketPulse-Generation, or a Cookie header): a header gives its
+ * number only when it is all digits, 1 to 19 of them, and a cookie's
+ * number is written in it after "mp_generation=". */
 #include <string.h>
 
 #include "apr_strings.h"
@@ -47,6 +50,25 @@ static const char *tag_of_input(apr_pool_t *p, const char *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void check_generation(apr_pool_t *p, const char *text)
+{
+    size_t len = strlen(text);
+    apr_uint64_t g = mp_carried_generation(text, NULL);
+    apr_uint64_t c = mp_carried_generation(NULL, text);
+
+    if (len >= 1 && len <= 19 && strspn(text, "0123456789") == len) {
+        FUZZ_CHECK(g == (apr_uint64_t)apr_atoi64(text));
+    }
+    else {
+        FUZZ_CHECK(g == 0);
+    }
+    if (c != 0) {
+        FUZZ_CHECK(strstr(text, apr_psprintf(p, MP_GENERATION_COOKIE "=%"
+                                             APR_UINT64_T_FMT, c)) != NULL
+                   || strstr(text, MP_GENERATION_COOKIE "=0") != NULL);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* malloc'd to its length: the matcher's only bound is the NUL */
@@ -61,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_tag(p, header, own);
         FUZZ_CHECK(mp_etag_matches(header, own));
     }
+    check_generation(p, header);
     fuzz_pool_close(p);
     free(header);
     return 0;

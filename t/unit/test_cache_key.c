@@ -83,6 +83,31 @@ static void test_if_none_match_forms(void **state)
     assert_false(mp_etag_matches("\"unterminated", tag));
 }
 
+static void test_carried_generation(void **state)
+{
+    (void)state;
+    assert_true(mp_carried_generation("42", NULL) == 42);
+    assert_true(mp_carried_generation("1764720000000123", "x=1")
+                == 1764720000000123ULL);
+    /* the header wins, even when it is bad */
+    assert_true(mp_carried_generation("x", "mp_generation=7") == 0);
+    assert_true(mp_carried_generation(NULL, "mp_generation=7") == 7);
+    assert_true(mp_carried_generation(NULL, "a=1; mp_generation=7; b=2")
+                == 7);
+    assert_true(mp_carried_generation(NULL, "a=1;mp_generation=8 ") == 8);
+    assert_true(mp_carried_generation(NULL, "xmp_generation=7") == 0);
+    assert_true(mp_carried_generation(NULL, "mp_generation_x=7") == 0);
+    assert_true(mp_carried_generation(NULL, "mp_generation=") == 0);
+    assert_true(mp_carried_generation(NULL, "mp_generation=-1") == 0);
+    assert_true(mp_carried_generation(NULL, "mp_generation=1e9") == 0);
+    /* past 19 digits it could overflow: not a generation */
+    assert_true(mp_carried_generation("12345678901234567890", NULL) == 0);
+    assert_true(mp_carried_generation("", NULL) == 0);
+    assert_true(mp_carried_generation(NULL, NULL) == 0);
+    assert_true(mp_carried_generation(NULL, "") == 0);
+    assert_true(mp_carried_generation(NULL, ";;; ") == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -92,6 +117,7 @@ int main(void)
         POOL_TEST(test_key_hash_is_fixed_length_hex),
         POOL_TEST(test_etag_is_quoted_md5),
         POOL_TEST(test_if_none_match_forms),
+        POOL_TEST(test_carried_generation),
     };
     return cmocka_run_group_tests_name("cache_key", tests, NULL, NULL);
 }

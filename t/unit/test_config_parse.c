@@ -257,9 +257,44 @@ static void test_cache_prefix(void **state)
     assert_non_null(mp_parse_cache_prefix("a:\n"));
 }
 
+static const char *coherence(int argc, const char *w1, const char *w2,
+                             int *bound, const char **bad)
+{
+    char *argv[2] = { (char *)w1, (char *)w2 };
+
+    return mp_parse_cache_coherence(argc, argv, bound, bad);
+}
+
+static void test_cache_coherence(void **state)
+{
+    const char *bad;
+    int bound = -1;
+
+    (void)state;
+    assert_null(coherence(1, "strict", NULL, &bound, &bad));
+    assert_int_equal(bound, 0);
+    assert_null(coherence(1, "Notified", NULL, &bound, &bad));
+    assert_int_equal(bound, MP_DEFAULT_COHERENCE_BOUND_MS);
+    assert_null(coherence(2, "notified", "10", &bound, &bad));
+    assert_int_equal(bound, 10);
+    assert_null(coherence(2, "notified", "60000", &bound, &bad));
+    assert_int_equal(bound, 60000);
+    /* bounds, and what is quoted */
+    assert_non_null(coherence(2, "notified", "9", &bound, &bad));
+    assert_string_equal(bad, "9");
+    assert_non_null(coherence(2, "notified", "60001", &bound, &bad));
+    assert_non_null(coherence(2, "notified", "1s", &bound, &bad));
+    assert_non_null(coherence(2, "strict", "250", &bound, &bad));
+    assert_string_equal(bad, "strict");
+    assert_non_null(coherence(1, "loose", NULL, &bound, &bad));
+    assert_string_equal(bad, "loose");
+    assert_non_null(coherence(0, NULL, NULL, &bound, &bad));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        POOL_TEST(test_cache_coherence),
         POOL_TEST(test_bounded_int_takes_its_bounds_and_nothing_past),
         POOL_TEST(test_bounded_int_reads_strtol_syntax),
         POOL_TEST(test_redis_host_and_port),
