@@ -18,7 +18,6 @@
 
 #include "mp_cache_backend.h"
 #include "mp_config.h"
-#include "mp_ctx.h"
 #include "mp_log.h"
 #include "mp_shm.h"
 
@@ -132,15 +131,22 @@ static const char *shm_id(request_rec *r, const char *key)
     return apr_pstrcat(r->pool, first, key, NULL);
 }
 
-/* One read buffer per request, not one per read. */
+/* One read buffer per connection (its requests run one at a time), not
+ * one per request: a block this large goes back to malloc when its pool
+ * is cleared (past MaxMemFree), and with notified coherence every hit
+ * reads here; mapping and unmapping it per request cost more than the
+ * hit itself. */
 static unsigned char *read_buffer(request_rec *r)
 {
-    mp_ctx_t *ctx = mp_ctx(r);
+    conn_rec *c = r->connection;
+    unsigned char *buf = ap_get_module_config(c->conn_config,
+                                              &marketpulse_module);
 
-    if (ctx->cache_read_buf == NULL) {
-        ctx->cache_read_buf = apr_palloc(r->pool, MAX_VALUE + 1);
+    if (buf == NULL) {
+        buf = apr_palloc(c->pool, MAX_VALUE + 1);
+        ap_set_module_config(c->conn_config, &marketpulse_module, buf);
     }
-    return ctx->cache_read_buf;
+    return buf;
 }
 
 /* The calls below run with the lock held; they get the shmcb id. */

@@ -24,7 +24,6 @@ typedef struct {
     struct mp_db_req *db;              /* mp_db: gate slot, connection */
     struct mp_cache_req *cache;        /* mp_cache: keys, generation, lock */
     struct mp_redis_checkout *redis;   /* mp_redis: the checked-out context */
-    unsigned char *cache_read_buf;     /* mp_cache_shm: one buffer a request */
     /* the access and metrics work fills these: */
     const char *key_id;                /* the API key's id, or NULL */
     const char *tier;                  /* its rate-limit tier, or NULL */
