@@ -13,6 +13,7 @@
 #                               the count differs)
 #   MP_BENCH_SECONDS [5]        per measurement  MP_BENCH_CONNECTIONS [16]
 #   MP_BENCH_THREADS [2]        MP_BENCH_ROUNDS [5]
+#   MP_BENCH_MODES [uncached cached notified]  the rows to measure
 # Each endpoint and its static copy are measured alternately, ROUNDS times
 # each, and the medians are printed: on a small machine shared by wrk,
 # httpd, PostgreSQL and Redis single runs swing by a third.
@@ -70,6 +71,10 @@ mkdir -p "$HTDOCS" "$RUN/bench-notified/htdocs"
 printf '%-10s %-9s %8s %12s %10s %14s %10s %8s\n' endpoint mode bytes "req/s" "p99 ms" "static req/s" "static p99" ratio
 { echo "$ENDPOINTS"; echo "$CACHED_ENDPOINTS" | sed 's/|cached|/|notified|/'; } |
 while IFS='|' read -r name mode path; do
+    case " ${MP_BENCH_MODES:-uncached cached notified} " in
+        *" $mode "*) ;;
+        *) continue ;;
+    esac
     # the httpd answering, and the document root of its static copies
     case $mode in
         cached) host=$base; docs=$HTDOCS ;;

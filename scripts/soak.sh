@@ -7,7 +7,11 @@
 # and all its children (smaps_rollup), so the shared segments are not
 # counted once per child.  At the end the rollups must equal a rebuild
 # from `transactions` (rolled back), and memory must have grown less than
-# 5 % since the first minute; the exit status says whether both held.
+# 5 % since minute MP_SOAK_BASELINE (1: the first); the exit status says
+# whether both held.  A later baseline measures after the warm-up: each
+# of httpd's hundreds of threads and recycled connection pools keeps up
+# to MaxMemFree of what it freed, and reaches it only after it has served
+# one of the larger answers (docs/operations.md, "Soak").
 # Not part of `make test`.  Works on the stack of scripts/stack.sh (its
 # MP_* variables pick which); it starts it when it is not running.
 set -eu
@@ -15,10 +19,15 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STACK="$ROOT/scripts/stack.sh"
 MINUTES=${MP_SOAK_MINUTES:-10}
 CLIENTS=${MP_SOAK_CLIENTS:-256}
+BASELINE=${MP_SOAK_BASELINE:-1}
 PORT=${MP_PORT:-8080}
 RUN=${MP_RUN_DIR:-$ROOT/run}
 URL="http://127.0.0.1:$PORT"
 
+[ "$BASELINE" -ge 1 ] && [ "$BASELINE" -lt "$MINUTES" ] || {
+    echo "soak: MP_SOAK_BASELINE must be from 1 to MP_SOAK_MINUTES - 1" >&2
+    exit 2
+}
 command -v wrk >/dev/null || { echo "soak: wrk is missing (make deps)" >&2; exit 1; }
 sh "$STACK" start >/dev/null
 [ "$(sh "$STACK" psql -tA -c "SELECT count(*) > 0 FROM transactions")" = t ] \
@@ -78,7 +87,7 @@ while [ "$minute" -le "$MINUTES" ]; do
         split($i, kv, "="); if (kv[1] != "status") n += kv[2] } print n }')
     non2xx=$(echo "$out" | awk '/^status / && $2 !~ /^2/ { n += $3 } END { print n + 0 }')
     mem=$(httpd_memory)
-    [ -n "$first" ] || first=$mem
+    [ "$minute" -ne "$BASELINE" ] || first=$mem
     last=$mem
     printf '%-6s %10s %8s %8s %10s %12s\n' "$minute" "$rps" "$errors" \
         "$non2xx" "$p99" "$mem"
@@ -90,7 +99,7 @@ done
 sleep 2
 differ=$(rollups_differ)
 growth=$(awk -v a="$first" -v b="$last" 'BEGIN { printf "%.1f", (b - a) * 100 / a }')
-echo "soak: httpd memory ${first} kB after the first minute, ${last} kB at the end: ${growth} %"
+echo "soak: httpd memory ${first} kB after minute $BASELINE, ${last} kB at the end: ${growth} %"
 if [ -n "$differ" ]; then
     echo "soak: rollups differ from a rebuild: $differ"
     failed=1

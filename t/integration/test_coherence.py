@@ -5,6 +5,7 @@ the other within the bound, measured over many writes, and no fault of
 the listener or of Redis (listener's connection killed, Redis frozen,
 Redis restarted empty) may serve an answer older than the bound or an
 error."""
+import os
 import signal
 import subprocess
 import threading
@@ -19,7 +20,7 @@ from test_cache import Redis
 pytestmark = pytest.mark.usefixtures("writes_undone")
 
 BOUND_MS = 250
-WRITES = 40
+WRITES = int(os.environ.get("MP_COHERENCE_WRITES", "40"))
 DASHBOARD = "/api/dashboard"
 
 
