@@ -163,9 +163,11 @@ def test_the_writer_reads_its_write_on_the_other_host(pair):
 def test_a_killed_listener_falls_back_to_checked_hits(pair):
     redis, a, b = pair
     count, _ = total(b)
+    # every child of both hosts subscribed (two each)
+    assert wait_until(lambda: len(redis_cli(
+        redis, "client", "list", "type", "pubsub").splitlines()) >= 4)
     subscriptions = coherence(b)["subscriptions"]
-    killed = int(redis_cli(redis, "client", "kill", "type", "pubsub"))
-    assert killed >= 4                     # two children on each host
+    assert int(redis_cli(redis, "client", "kill", "type", "pubsub")) >= 4
     write(a)                               # while b's listeners are away
     assert wait_until(lambda: total(b)[0] == count + 1,
                       timeout=BOUND_MS / 1000, step=0.01)
