@@ -2,7 +2,9 @@
 httpd with the built module, on free loopback ports under a temporary
 directory, started once per test session through scripts/stack.sh and
 stopped at the end.  Tests reach the API over HTTP and check answers
-against SQL run directly on the same database."""
+against SQL run directly on the same database; every answer they get
+through Httpd.get/request is also checked against docs/openapi.json
+(contract.py), so a drift from the document fails the test that saw it."""
 import itertools
 import os
 import shutil
@@ -15,12 +17,15 @@ import psycopg2
 import pytest
 import requests
 
+from contract import Contract
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 STACK = os.path.join(ROOT, "scripts", "stack.sh")
 SEED_TRANSACTIONS = 5000
 # `make test-asan`: every httpd runs the module built with AddressSanitizer
 # and UBSan (scripts/stack.sh, MP_ASAN); a report of either fails the run
 ASAN = os.environ.get("MP_ASAN") == "1"
+CONTRACT = Contract()
 
 
 def bound_in_time(reason):
@@ -73,12 +78,17 @@ class Httpd:
         self.stack.run("httpd-stop", env=self.env())
 
     def get(self, path, **kw):
-        kw.setdefault("timeout", 10)
-        return requests.get(self.base + path, **kw)
+        __tracebackhide__ = True
+        return self.request("GET", path, **kw)
 
     def request(self, method, path, **kw):
+        """Every test's HTTP goes through here (tests that send raw bytes
+        with http.client, sockets or wrk say so), and every answer is held
+        to the document."""
+        __tracebackhide__ = True      # a drift is shown at the test's line
         kw.setdefault("timeout", 10)
-        return requests.request(method, self.base + path, **kw)
+        return CONTRACT.check(requests.request(method, self.base + path, **kw),
+                              streamed=kw.get("stream", False))
 
     def error_log(self):
         with open(os.path.join(self.stack.run_dir, self.name, "error.log")) as f:
@@ -191,6 +201,24 @@ def stack():
 def api(stack):
     """The main httpd (event MPM) with the stack's default configuration."""
     return stack.httpd("httpd").start()
+
+
+@pytest.fixture(autouse=True)
+def contract_in_threads():
+    """A drift seen by a request made in a thread of the test (a load, a
+    race) fails the test here: raising in the thread could go unseen."""
+    yield
+    drifts = CONTRACT.take_unraised()
+    if drifts:
+        pytest.fail("\n".join(drifts), pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(
+        "contract: %(checked)d answers checked against docs/openapi.json; "
+        "not checked: %(httpd error page)d httpd error pages, "
+        "%(outside the mount points)d outside the mount points"
+        % CONTRACT.counts)
 
 
 @pytest.fixture

@@ -462,6 +462,8 @@ def test_an_answer_to_a_client_gone_is_not_stored(stack):
     h = stack.httpd("gone", extra_conf="MarketPulseCachePrefix gone:\n").start()
     try:
         path = unique("/api/dashboard")
+        # raw bytes: a client gone before its answer (no answer to hold
+        # to the document; the next request through the fixture is)
         s = socket.create_connection(("127.0.0.1", h.port), timeout=5)
         s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                    "Expect: 100-continue\r\nContent-Length: 1\r\n"

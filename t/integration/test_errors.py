@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from conftest import CONTRACT
+
 
 def error(resp, status, code):
     assert resp.status_code == status, resp.text
@@ -108,12 +110,15 @@ def test_cursor_with_offset_is_422(api):
 
 
 def raw_get(api, target):
-    """A request line sent as it is: requests would re-quote a bad escape."""
+    """A request line sent as it is: requests would re-quote a bad escape.
+    Held to the document like the fixture's requests."""
     conn = http.client.HTTPConnection("127.0.0.1", api.port, timeout=10)
     try:
         conn.request("GET", target)
         resp = conn.getresponse()
-        return resp.status, json.loads(resp.read())
+        body = resp.read()
+        CONTRACT.check_raw("GET", target, resp.status, resp.headers, body)
+        return resp.status, json.loads(body)
     finally:
         conn.close()
 

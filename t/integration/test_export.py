@@ -95,6 +95,8 @@ def test_client_going_away_stops_the_query(api, stack):
               "   FROM generate_series(1, 300000) i;"
               "ALTER TABLE transactions ENABLE TRIGGER USER; COMMIT")
     port = api.port
+    # raw bytes: the answer is read in part only, so it is not held to the
+    # document (contract.py); the exports the fixture reads whole are
     s = socket.create_connection(("127.0.0.1", port))
     s.sendall(b"GET /api/transactions/export?format=ndjson HTTP/1.1\r\n"
               b"Host: 127.0.0.1\r\n\r\n")

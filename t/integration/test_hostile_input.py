@@ -7,6 +7,8 @@ import random
 
 import pytest
 
+from conftest import CONTRACT
+
 PATHS = ["/api/dashboard", "/api/revenue", "/api/customers", "/api/products",
          "/api/transactions", "/api/customers/1", "/api/products/1",
          "/api/v1/customers"]
@@ -25,11 +27,15 @@ ALLOWED = {200, 400, 404, 405, 422}
 
 
 def raw(api, target):
+    """The target as it is (requests would re-quote it), the answer held
+    to the document like the fixture's requests."""
     conn = http.client.HTTPConnection("127.0.0.1", api.port, timeout=15)
     try:
         conn.request("GET", target)
         resp = conn.getresponse()
-        return resp.status, resp.read()
+        body = resp.read()
+        CONTRACT.check_raw("GET", target, resp.status, resp.headers, body)
+        return resp.status, body
     finally:
         conn.close()
 

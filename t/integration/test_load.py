@@ -34,6 +34,8 @@ def shipped(stack):
 
 
 def wrk(httpd, mode, clients, seconds):
+    """wrk's figures (its answers are counted by status only: not held to
+    the document, unlike the fixture's requests)."""
     out = subprocess.run(
         ["wrk", "-t2", "-c%d" % clients, "-d%ds" % seconds, "--timeout",
          "5s", "-s", LOAD_LUA, httpd.base],
@@ -86,7 +88,10 @@ class RetryingClient(threading.Thread):
     """A keep-alive client that retries a request whose connection closed
     before any byte of its answer came (what HTTP clients do; POSTs carry
     an Idempotency-Key, so their retry is safe).  Anything else is a
-    failure: a status other than 2xx, a connection lost mid-answer."""
+    failure: a status other than 2xx, a connection lost mid-answer.
+    http.client, not the fixture: under load its answers are counted, not
+    held to the document (contract.py would take the cores the load
+    needs)."""
 
     RETRYABLE = (http.client.RemoteDisconnected, ConnectionResetError,
                  BrokenPipeError, ConnectionRefusedError)

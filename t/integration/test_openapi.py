@@ -1,9 +1,13 @@
-"""The OpenAPI document matches what the server serves."""
+"""The OpenAPI document matches what the server serves, and passes
+`redocly lint` (every answer the tests get is held to it: contract.py)."""
 import json
 import os
 import re
+import subprocess
 
 from conftest import ROOT
+
+REDOCLY = os.path.join(ROOT, "node_modules", ".bin", "redocly")
 
 
 def routes_in_source():
@@ -46,3 +50,24 @@ def test_documented_fields_are_what_the_server_sends(api):
         assert set(schemas[schema]["required"]) == set(row)
     dash = api.get("/api/dashboard").json()["data"]
     assert set(dash) == set(schemas["Dashboard"]["properties"])
+
+
+def test_document_passes_redocly_lint():
+    """redocly.yaml's rules (`recommended`), no error and no warning.
+    Offline: no telemetry, no update check."""
+    assert os.access(REDOCLY, os.X_OK), \
+        "no %s: run scripts/install-deps.sh (make deps)" % REDOCLY
+    env = dict(os.environ, REDOCLY_TELEMETRY="off",
+               REDOCLY_SUPPRESS_UPDATE_NOTICE="true")
+    run = subprocess.run([REDOCLY, "lint", "--format=json",
+                          os.path.join("docs", "openapi.json")], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=120)
+    try:
+        report = json.loads(run.stdout)
+    except ValueError:
+        raise AssertionError("redocly lint gave no report:\n" + run.stderr)
+    problems = ["%s %s: %s (%s)" % (p["severity"], p["ruleId"], p["message"],
+                                    ", ".join(l.get("pointer", "")
+                                              for l in p["location"]))
+                for p in report["problems"]]
+    assert problems == [] and run.returncode == 0, "\n".join(problems)
