@@ -1,6 +1,8 @@
 # mod_marketpulse: build with apxs, run a local stack, run the tests.
 #   make            build mod_marketpulse.so (CC=clang works too)
 #   make install    install it into this machine's Apache with apxs
+#   make install-docs  copy Swagger UI (node_modules/swagger-ui-dist, from
+#                   `npm ci`) to DOCSDIR, for MarketPulseDocs (the docs page)
 #   make run        install missing packages, start PostgreSQL, Redis and
 #                   httpd under ./run with demo data (MP_PORT, default 8080)
 #   make stop       stop what `make run` started
@@ -30,7 +32,7 @@ HEADERS   = $(wildcard $(SRCDIR)/*.h) $(wildcard $(SRCDIR)/*/*.h)
 PG_INC   := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 LIBS      = -lpq -ljansson -lhiredis
 
-.PHONY: all install run stop test test-asan test-long unit unit-asan fuzz integration \
+.PHONY: all install install-docs run stop test test-asan test-long unit unit-asan fuzz integration \
         bench clean deps
 
 all: $(MODULE)
@@ -70,6 +72,17 @@ $(ASAN_MODULE): $(ALL_SRC) $(HEADERS)
 
 install: $(MODULE)
 	$(APXS) -i -n marketpulse $(MODULE)
+
+# The docs page's assets, from the package npm installed (package-lock.json
+# pins its version); MarketPulseDocs names DOCSDIR.
+DOCSDIR ?= /usr/share/marketpulse/swagger-ui-dist
+SWAGGER_UI = node_modules/swagger-ui-dist
+
+install-docs:
+	@test -f $(SWAGGER_UI)/swagger-ui-bundle.js || { echo "no $(SWAGGER_UI):" \
+	    "run npm ci --omit=dev --ignore-scripts first"; exit 1; }
+	mkdir -p $(DESTDIR)$(DOCSDIR)
+	cp -R $(SWAGGER_UI)/. $(DESTDIR)$(DOCSDIR)/
 
 deps:
 	sh scripts/install-deps.sh

@@ -7,6 +7,7 @@
 #include "apr_strings.h"
 
 #include "mp_config.h"
+#include "mp_docs.h"
 
 void *mp_create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -47,6 +48,7 @@ void *mp_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->rollups = MERGE_INT(rollups);
     dc->max_body = MERGE_INT(max_body);
     dc->max_batch = MERGE_INT(max_batch);
+    dc->docs = add->docs ? add->docs : base->docs;
     for (int i = 0; i < MP_CACHE_ENDPOINTS; i++) {
         dc->ttl[i] = MERGE_INT(ttl[i]);
     }
@@ -129,6 +131,11 @@ int mp_conf_max_body(const mp_dir_conf_t *dc)
 int mp_conf_max_batch(const mp_dir_conf_t *dc)
 {
     return value_or(dc->max_batch, MP_DEFAULT_MAX_BATCH);
+}
+
+const char *mp_conf_docs(const mp_dir_conf_t *dc)
+{
+    return dc->docs && *dc->docs ? dc->docs : NULL;
 }
 
 int mp_conf_export_timeout_ms(const mp_srv_conf_t *sc)
@@ -327,6 +334,26 @@ static const char *set_coherence(cmd_parms *cmd, void *dconf, int argc,
     return err ? bad_value(cmd, bad, err) : NULL;
 }
 
+/* MarketPulseDocs /path/to/swagger-ui-dist | Off: the directory is
+ * checked now, so a page that could not render fails configtest. */
+static const char *set_docs(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    mp_dir_conf_t *dc = dconf;
+    const char *dir, *want;
+
+    if (strcasecmp(arg, "off") == 0) {
+        dc->docs = "";
+        return NULL;
+    }
+    dir = ap_server_root_relative(cmd->pool, arg);
+    want = dir ? mp_docs_check_dir(cmd->pool, dir) : "must be a path";
+    if (want) {
+        return bad_value(cmd, arg, want);
+    }
+    dc->docs = dir;
+    return NULL;
+}
+
 /* One parser for every bounded integer directive: the bounds sit in the
  * command table next to the directive, the field offset in cmd->info. */
 typedef struct {
@@ -504,5 +531,8 @@ const command_rec mp_directives[] = {
                   (void *)&d_very_slow_query, RSRC_CONF,
                   "milliseconds from which a slow statement counts as very "
                   "slow"),
+    AP_INIT_TAKE1("MarketPulseDocs", set_docs, NULL, ACCESS_CONF,
+                  "the directory of npm's swagger-ui-dist, to serve the "
+                  "docs page here; or Off"),
     {NULL, {NULL}, NULL, 0, 0, NULL}
 };

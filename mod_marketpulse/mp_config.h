@@ -43,6 +43,8 @@ typedef struct {
     int rollups;               /* MarketPulseRollups On|Off */
     int max_body;              /* MarketPulseMaxBody bytes */
     int max_batch;             /* MarketPulseMaxBatch */
+    const char *docs;          /* MarketPulseDocs: swagger-ui-dist's
+                                  directory, "" for Off, NULL unset */
 } mp_dir_conf_t;
 
 struct mp_gate;
@@ -89,6 +91,8 @@ int mp_conf_stmt_timeout_ms(const mp_srv_conf_t *sc);
 int mp_conf_rollups(const mp_dir_conf_t *dc);
 int mp_conf_max_body(const mp_dir_conf_t *dc);
 int mp_conf_max_batch(const mp_dir_conf_t *dc);
+/* The directory of the docs page's assets, or NULL where it is off. */
+const char *mp_conf_docs(const mp_dir_conf_t *dc);
 int mp_conf_export_timeout_ms(const mp_srv_conf_t *sc);
 int mp_conf_idempotency_ttl(const mp_srv_conf_t *sc);
 int mp_conf_metrics(const mp_srv_conf_t *sc);

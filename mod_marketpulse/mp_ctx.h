@@ -18,6 +18,8 @@ struct mp_redis_checkout;
 typedef struct {
     request_rec *r;
     int ours;                          /* under a MarketPulse <Location> */
+    int docs_file;                     /* an asset of the docs page: a
+                                          file, which core serves */
     int in_flight;                     /* counted in the metrics' gauge */
     const char *request_id;            /* fixed once (mp_request_id) */
     const mp_route_t *route;           /* once routed (metrics label) */

@@ -11,6 +11,7 @@
 #include "api/api.h"
 #include "mp_cache.h"
 #include "mp_ctx.h"
+#include "mp_docs.h"
 #include "mp_handler.h"
 #include "mp_log.h"
 #include "mp_metrics.h"
@@ -50,16 +51,39 @@ static const char *api_path(request_rec *r, const mp_dir_conf_t **dc)
 int mp_translate_name(request_rec *r)
 {
     const mp_dir_conf_t *dc;
+    const char *path = api_path(r, &dc);
+    const char *file;
 
-    if (api_path(r, &dc)) {
-        mp_ctx(r)->ours = 1;
-        /* the id fixed now, not at the answer: httpd's own log lines of
-         * the request (access and auth run before any handler) and its
-         * own error answers name it too */
-        mp_response_begin(r);
-        mp_metrics_request_begins(r);
+    if (path == NULL) {
+        return DECLINED;
     }
+    /* an asset of the docs page is a file, mapped here as mod_alias
+     * would: core serves it (conditional requests, ranges, types) */
+    file = mp_docs_file(r->pool, mp_conf_docs(dc), path);
+    if (file) {
+        r->filename = apr_pstrdup(r->pool, file);
+        mp_ctx(r)->docs_file = 1;
+        return OK;
+    }
+    mp_ctx(r)->ours = 1;
+    /* the id fixed now, not at the answer: httpd's own log lines of the
+     * request (access and auth run before any handler) and its own error
+     * answers name it too */
+    mp_response_begin(r);
+    mp_metrics_request_begins(r);
     return DECLINED;
+}
+
+/* MarketPulseDocs named the directory, and only the page's assets are
+ * mapped into it: no <Directory> walk, just the file's stat for core's
+ * handler (which answers 404 when there is none). */
+static int map_docs_file(request_rec *r)
+{
+    if (apr_stat(&r->finfo, r->filename, APR_FINFO_MIN, r->pool)
+        != APR_SUCCESS) {
+        r->finfo.filetype = APR_NOFILE;
+    }
+    return OK;
 }
 
 int mp_map_to_storage(request_rec *r)
@@ -67,6 +91,9 @@ int mp_map_to_storage(request_rec *r)
     const mp_ctx_t *ctx = ap_get_module_config(r->request_config,
                                                &marketpulse_module);
 
+    if (ctx && ctx->docs_file) {
+        return map_docs_file(r);
+    }
     /* Our URLs name no files: skip core's directory walk, its stat()s
      * and .htaccess lookups under the DocumentRoot (which the children
      * may not even be able to reach). */
@@ -81,8 +108,10 @@ int mp_handler(request_rec *r)
     mp_route_result_t res;
     mp_req_t req;
     mp_cache_hit_t hit;
+    const mp_ctx_t *ctx = ap_get_module_config(r->request_config,
+                                               &marketpulse_module);
 
-    if (path == NULL) {
+    if (path == NULL || (ctx && ctx->docs_file)) {
         return DECLINED;
     }
     mp_response_begin(r);

@@ -16,6 +16,7 @@ base="http://127.0.0.1:$PORT/api"
 cat <<EOT
 
 MarketPulse is running on $base  (make stop to stop it)
+Browse and try the API in a browser: $base/docs
 
   curl -s $base/health
   curl -s $base/ready

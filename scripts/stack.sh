@@ -22,6 +22,10 @@
 #   MP_HTTPD_NAME  [httpd]  subdirectory of one httpd instance, so that
 #                           several can share one PostgreSQL and Redis
 #   MP_EXTRA_CONF  []       a file of directives appended to httpd.conf
+#   MP_DOCS_DIR    [<checkout>/node_modules/swagger-ui-dist]  MarketPulseDocs:
+#                           the docs page at /api/docs, where the directory
+#                           holds Swagger UI (scripts/install-deps.sh puts it
+#                           there); without it the page is off
 #   MP_MODULE      [<checkout>/mod_marketpulse.so]  the module httpd loads
 #                           (another build: scripts/build-rev.sh)
 #   MP_THREADS     [256]    request threads per child: the concurrent
@@ -320,6 +324,13 @@ Group www-data"
     # a comment sign in front of the LoadModule line, or nothing
     noshmcb=""
     [ "${MP_NO_SHMCB:-}" = 1 ] && noshmcb="# MP_NO_SHMCB: "
+    # the docs page where npm installed Swagger UI; where it did not, a
+    # comment that says why the page is off (its default), so the stack
+    # runs without it
+    docs_dir=${MP_DOCS_DIR:-$ROOT/node_modules/swagger-ui-dist}
+    docs="MarketPulseDocs \"$docs_dir\""
+    [ -f "$docs_dir/swagger-ui-bundle.js" ] \
+        || docs="# docs page off: no Swagger UI in $docs_dir (scripts/install-deps.sh)"
     # threads for clients, connections for PostgreSQL (httpd.conf.in says
     # why); reslist wants DBDMin <= DBDKeep <= DBDMax
     threads=${MP_THREADS:-256}
@@ -333,7 +344,7 @@ Group www-data"
         -e "s|@DBDPARAMS@|$(dbd_params)|g" -e "s|@DBDMAX@|$dbdmax|g" -e "s|@DBDKEEP@|$dbdkeep|g" \
         -e "s|@THREADS@|$threads|g" -e "s|@WORKERS@|$((threads * 2))|g" -e "s|@DBSLOTS@|$slots|g" \
         -e "s|@LOGLEVEL@|${MP_LOGLEVEL:-warn}|g" -e "s|@EXTRA@|$extra|g" \
-        -e "s|@NOSHMCB@|$noshmcb|g" -e "s|@DBWAIT@|$DB_WAIT|g" \
+        -e "s|@NOSHMCB@|$noshmcb|g" -e "s|@DBWAIT@|$DB_WAIT|g" -e "s|@DOCS@|$docs|g" \
         "$ROOT/conf/httpd.conf.in" | awk -v u="$user_lines" '{ if ($0 == "@USER_LINES@") print u; else print }' \
         > "$HTTPD/httpd.conf"
     # A child that switched to User is not dumpable, so UBSan, which reads

@@ -42,6 +42,7 @@ int mp_api_transactions_create(mp_req_t *req);
 int mp_api_transaction_update(mp_req_t *req);
 int mp_api_transactions_export(mp_req_t *req);
 int mp_api_openapi(mp_req_t *req);
+int mp_api_docs(mp_req_t *req);
 int mp_api_health_cache(mp_req_t *req);
 int mp_api_admin_cache_clear(mp_req_t *req);
 int mp_api_admin_profiling_reset(mp_req_t *req);

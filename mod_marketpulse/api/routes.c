@@ -21,6 +21,7 @@ const mp_route_t mp_api_routes[] = {
     {"PATCH", "/transactions/{id}", mp_api_transaction_update,
      MP_CACHE_NONE},
     {"GET", "/openapi.json", mp_api_openapi, MP_CACHE_NONE},
+    {"GET", "/docs", mp_api_docs, MP_CACHE_NONE},
     {"GET", "/health/profiling", mp_api_health_profiling, MP_CACHE_NONE},
     {"GET", "/health/database", mp_api_health_database, MP_CACHE_NONE},
     {"GET", "/health/full", mp_api_health_full, MP_CACHE_NONE},

@@ -4,7 +4,12 @@ directory, started once per test session through scripts/stack.sh and
 stopped at the end.  Tests reach the API over HTTP and check answers
 against SQL run directly on the same database; every answer they get
 through Httpd.get/request is also checked against docs/openapi.json
-(contract.py), so a drift from the document fails the test that saw it."""
+(contract.py), so a drift from the document fails the test that saw it.
+
+The temporary directory holds the run's logs and, under artifacts/, what
+tests save for a person to look at (screenshots).  It is removed after a
+run that passed, and kept, its path printed at the end, after one that
+failed (or with MP_KEEP_TEST_DIR=1)."""
 import itertools
 import os
 import shutil
@@ -152,6 +157,13 @@ class Stack:
     def stop_all(self):
         self.run("stop", check=False)
 
+    def artifact(self, name):
+        """The path to save a file for a person to look at: under the run
+        directory, which a failed run keeps."""
+        d = os.path.join(self.run_dir, "artifacts")
+        os.makedirs(d, exist_ok=True)
+        return os.path.join(d, name)
+
     def sanitizer_reports(self):
         """The report files the sanitized httpds wrote (stack.sh names
         them sanitizer/<httpd>.{asan,ubsan}.<pid>), path -> text."""
@@ -175,8 +187,17 @@ def sanitizer_failure(reports):
     return "\n".join(lines)
 
 
+# run directories kept for a person to look into, named at the end
+KEPT = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    for d in KEPT:
+        terminalreporter.write_line("test stack kept in %s" % d)
+
+
 @pytest.fixture(scope="session")
-def stack():
+def stack(request):
     s = Stack()
     try:
         s.start_db()
@@ -189,8 +210,9 @@ def stack():
         # every httpd stopped first: leaks are reported as processes exit
         s.stop_all()
         reports = s.sanitizer_reports() if ASAN else {}
-        if os.environ.get("MP_KEEP_TEST_DIR") or reports:
-            print("test stack kept in", s.run_dir)
+        if os.environ.get("MP_KEEP_TEST_DIR") or reports \
+                or request.session.testsfailed:
+            KEPT.append(s.run_dir)
         else:
             shutil.rmtree(s.run_dir, ignore_errors=True)
     if reports:

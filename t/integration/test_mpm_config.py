@@ -60,6 +60,9 @@ def configtest(stack, name, extra):
     ("MarketPulseIdempotencyTTL 5",
      "MarketPulseIdempotencyTTL: invalid value '5'"),
     ("<Location /x>\nMarketPulse maybe\n</Location>", "MarketPulse"),
+    ("<Location /x>\nMarketPulseDocs /nonexistent/swagger-ui-dist\n</Location>",
+     "MarketPulseDocs: invalid value '/nonexistent/swagger-ui-dist': must be "
+     "Off or the directory of npm's swagger-ui-dist"),
     ("<LocationMatch ^/re>\nMarketPulse On\n</LocationMatch>",
      "MarketPulse: needs a plain <Location> prefix, not <LocationMatch ^/re"),
 ])
@@ -107,6 +110,10 @@ def test_install_snippet_passes_configtest(stack, tmp_path):
     with open(os.path.join(ROOT, "conf", "marketpulse.conf")) as f:
         snippet = f.read().replace("/usr/lib/apache2/modules/mod_marketpulse.so",
                                    os.path.join(ROOT, "mod_marketpulse.so"))
+    # where `make install-docs` would have put Swagger UI: npm's copy
+    snippet = snippet.replace("/usr/share/marketpulse/swagger-ui-dist",
+                              os.path.join(ROOT, "node_modules",
+                                           "swagger-ui-dist"))
     (tmp_path / "marketpulse.conf").write_text(snippet)
     (tmp_path / "httpd.conf").write_text("""
 ServerRoot "%(d)s"
