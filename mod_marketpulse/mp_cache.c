@@ -286,7 +286,7 @@ void mp_cache_keep_local(request_rec *r, const struct mp_cache_req *cr,
     }
     entry = mp_cache_entry_of(r->pool, cr->local_generation, etag, body, len,
                               &elen);
-    if (local->set(r, cr->key, entry, elen, apr_time_from_sec(
+    if (local->set(r, cr->local_key, entry, elen, apr_time_from_sec(
                        copied ? (cr->ttl + 1) / 2 : cr->ttl))
         == APR_SUCCESS) {
         mp_stat_add(MP_STAT_CACHE_STORES, 1);
@@ -480,6 +480,9 @@ static struct mp_cache_req *new_request(request_rec *r,
                           mp_cache_key_text(r->pool, variant, path,
                                             ps->args)), NULL);
     cr->lock_key = apr_pstrcat(r->pool, cr->key, ":fill", NULL);
+    cr->local_key = !mp_conf_coherence_ms(sc) ? cr->key
+        : apr_psprintf(r->pool, "%s@%s:%d/%d", cr->key, sc->redis_host,
+                       sc->redis_port, sc->redis_db);
     mp_ctx(r)->cache = cr;
     return cr;
 }
@@ -496,10 +499,16 @@ static int local_hit(request_rec *r, struct mp_cache_req *cr,
     const char *gen, *entry;
     apr_size_t len;
 
+    /* an invalidation owed to Redis: the other hosts have not seen it,
+     * so this host keeps asking Redis (and paying) until one goes in */
+    if (host && apr_atomic_read64(&host->owed)
+                != apr_atomic_read64(&host->paid)) {
+        return 0;
+    }
     if (local == NULL || !mp_cache_listen_fresh(r, mp_carried_generation(
             apr_table_get(r->headers_in, MP_GENERATION_HEADER),
             apr_table_get(r->headers_in, "Cookie")))
-        || local->read(r, cr->gen_key, 1, &cr->key, &gen, &entry, &len)
+        || local->read(r, cr->gen_key, 1, &cr->local_key, &gen, &entry, &len)
            != APR_SUCCESS) {
         return 0;
     }
@@ -582,28 +591,33 @@ apr_status_t mp_cache_invalidate(request_rec *r, apr_int64_t *generation)
                                   "generation", NULL);
     const mp_cache_backend_t *local = local_backend(r);
     const mp_cache_backend_t *shared = shared_backend(r);
-    apr_status_t rv;
+    apr_status_t rv = APR_SUCCESS;
+    apr_int64_t ignored;
 
     mp_stat_add(MP_STAT_CACHE_INVALIDATIONS, 1);
     *generation = 0;
+    if (shared) {
+        rv = shared->bump(r, key, generation);
+        if (rv == APR_SUCCESS) {
+            carry_generation(r, *generation);
+            rv = bump_earlier_formats(r, shared, prefix);
+        }
+        shared->release(r);
+        /* owed: the first call that reaches it again pays it (and until
+         * then no hit comes from this host's memory: local_hit) */
+        if (rv != APR_SUCCESS && host) {
+            apr_atomic_inc64(&host->owed);
+        }
+    }
+    /* After the shared bump, not before: a copy of Redis's answer that a
+     * request kept meanwhile under the local generation it read (the
+     * entry before this write) is retired with that generation. */
     if (local) {
-        local->bump(r, key, generation);
+        local->bump(r, key, shared && rv == APR_SUCCESS ? &ignored
+                                                        : generation);
     }
-    if (shared == NULL) {
-        return APR_SUCCESS;
-    }
-    rv = shared->bump(r, key, generation);
-    if (rv == APR_SUCCESS) {
-        carry_generation(r, *generation);
-        rv = bump_earlier_formats(r, shared, prefix);
-    }
-    shared->release(r);
     if (rv == APR_SUCCESS) {
         return APR_SUCCESS;
-    }
-    /* owed: the first call that reaches it again pays it */
-    if (host) {
-        apr_atomic_inc64(&host->owed);
     }
     mp_rlog(APLOG_WARNING, rv, r, MPLOGNO(01224), "invalidation could not "
             "reach the %s cache: this host is fresh; other hosts follow "

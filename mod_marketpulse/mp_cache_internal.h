@@ -18,6 +18,9 @@ struct mp_cache_req {
     const char *prefix;                /* MarketPulseCachePrefix */
     const char *gen_key;
     const char *key;
+    const char *local_key;             /* notified: key, and the Redis it
+                                          is a copy from (one host may serve
+                                          sites of several Redis servers) */
     const char *lock_key;
     const char *token;                 /* our fill lock's value */
     const mp_cache_backend_t *lock_be; /* where we hold it, or NULL */
@@ -37,8 +40,8 @@ void mp_cache_headers(request_rec *r, const struct mp_cache_req *cr,
                       const char *etag, const char *state);
 
 /* Notified coherence: keeps an answer the shared backend gave
- * (computed elsewhere: copied, for half its TTL, so no copy outlives
- * the original by much) or this request computed (the whole TTL) in
+ * (computed elsewhere: copied, for half its TTL from now, so an answer
+ * is served at most 1.5 TTL after it was computed) or this request computed (the whole TTL) in
  * this host's memory under cr->local_generation. */
 void mp_cache_keep_local(request_rec *r, const struct mp_cache_req *cr,
                          const char *etag, const char *body, apr_size_t len,

@@ -16,8 +16,11 @@
  * applies every message to the one local generation of the host. */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "httpd.h"
 #include "apr_atomic.h"
@@ -59,6 +62,18 @@ typedef struct {
     volatile apr_uint32_t stop;
     apr_thread_t *thread;
 } listener_t;
+
+/* Microseconds of the monotonic clock: a step of the wall clock must not
+ * make an old proof look young.  The same clock in every process of the
+ * host, so one child's proof is read by another. */
+static apr_time_t mono_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (apr_time_t)ts.tv_sec * APR_USEC_PER_SEC
+           + (apr_time_t)(ts.tv_nsec / 1000);
+}
 
 static void max64(volatile apr_uint64_t *v, apr_uint64_t x)
 {
@@ -188,7 +203,7 @@ static void listen_on(listener_t *l, redisContext *c)
     apr_time_t ping_at = 0, next_ping = 0;
 
     while (!apr_atomic_read32(&l->stop)) {
-        apr_time_t now = apr_time_now();
+        apr_time_t now = mono_now();
         struct pollfd pfd = { c->fd, POLLIN, 0 };
         int n;
 
@@ -247,10 +262,11 @@ static int listen_once(listener_t *l, int *reported)
     *reported = 0;
     listen_on(l, c);
     redisFree(c);
-    /* the proof may be another child's, still connected: that costs
-     * checked hits until its next PONG, a stale answer never */
-    apr_atomic_set64(&l->st->proved, 0);
+    /* lost, not stopped: the proof goes at once (it may be another
+     * child's, still connected: that costs checked hits until its next
+     * PONG, a stale answer never) */
     if (!apr_atomic_read32(&l->stop)) {
+        apr_atomic_set64(&l->st->proved, 0);
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, l->s, MPLOGNO(01244)
                      "cache listener: lost Redis; hits are checked with "
                      "Redis until it subscribes again");
@@ -260,9 +276,9 @@ static int listen_once(listener_t *l, int *reported)
 
 static void pause_unless_stopped(listener_t *l, apr_interval_time_t wait)
 {
-    apr_time_t until = apr_time_now() + wait;
+    apr_time_t until = mono_now() + wait;
 
-    while (!apr_atomic_read32(&l->stop) && apr_time_now() < until) {
+    while (!apr_atomic_read32(&l->stop) && mono_now() < until) {
         apr_sleep(apr_time_from_msec(POLL_MAX_MS / 4));
     }
 }
@@ -272,8 +288,13 @@ static void *APR_THREAD_FUNC listen_main(apr_thread_t *t, void *data)
     listener_t *l = data;
     apr_interval_time_t retry = RETRY_MIN;
     int reported = 0;
+    sigset_t all;
 
     (void)t;
+    /* signals are the child's main thread's (prefork's SIGTERM handler
+     * destroys the child's pool) */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
     while (!apr_atomic_read32(&l->stop)) {
         retry = listen_once(l, &reported) ? RETRY_MIN
               : retry * 2 > RETRY_MAX ? RETRY_MAX : retry * 2;
@@ -305,6 +326,13 @@ void mp_cache_listen_start(apr_pool_t *pchild, server_rec *s,
     if (sc->listen == NULL) {
         return;
     }
+    /* a proof from a child that cannot make entries stale is no proof */
+    if (mp_cache_backend(s, MP_CACHE_LOCAL) == NULL) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, MPLOGNO(01246)
+                     "cache listener: no shared-memory cache in this child "
+                     "(mod_socache_shmcb); hits are checked with Redis");
+        return;
+    }
     l = apr_pcalloc(pchild, sizeof(*l));
     l->s = s;
     l->sc = sc;
@@ -332,7 +360,7 @@ static int fresh(const mp_srv_conf_t *sc, listen_state_t *st)
 {
     apr_time_t proved = (apr_time_t)apr_atomic_read64(&st->proved);
 
-    return proved != 0 && apr_time_now() - proved
+    return proved != 0 && mono_now() - proved
                           <= apr_time_from_msec(mp_conf_coherence_ms(sc));
 }
 
@@ -362,7 +390,7 @@ json_t *mp_cache_listen_health(server_rec *s)
         "bound_ms", mp_conf_coherence_ms(sc),
         "listening", fresh(sc, st),
         "proved_ms_ago", proved ? json_integer((json_int_t)apr_time_as_msec(
-                                      apr_time_now() - proved))
+                                      mono_now() - proved))
                                 : json_null(),
         "messages", (json_int_t)apr_atomic_read64(&st->messages),
         "subscriptions", (json_int_t)apr_atomic_read64(&st->subscriptions),

@@ -236,3 +236,27 @@ def test_bad_coherence_values_fail_configtest(stack):
         assert out.returncode != 0
         assert "MarketPulseCacheCoherence" in out.stderr + out.stdout
         assert quoted in out.stderr + out.stdout
+
+
+def test_an_owed_invalidation_keeps_hits_checked_until_paid(pair):
+    """A write Redis did not take (frozen): once Redis answers, the
+    writer's next read is checked and pays what is owed, so the other
+    host sees the write within the bound.  (Pins the outcome; the race
+    local_hit's owed check closes, a payment that fails while the read
+    beside it succeeds, cannot be staged from here.)"""
+    redis, a, b = pair
+    count, _ = total(b)
+    assert total(a) == (count, "HIT")
+    redis.signal(signal.SIGSTOP)
+    try:
+        write(b)                           # committed; Redis missed it
+        time.sleep(BOUND_MS / 1000.0 + 0.1)
+        assert total(b)[0] == count + 1    # from the database, kept locally
+    finally:
+        redis.signal(signal.SIGCONT)
+    assert wait_until(lambda: listening(b), timeout=10)
+    hits = local_hits(b)
+    assert total(b)[0] == count + 1        # checked: pays what is owed
+    assert local_hits(b) == hits
+    assert wait_until(lambda: total(a)[0] == count + 1,
+                      timeout=BOUND_MS / 1000, step=0.01)
