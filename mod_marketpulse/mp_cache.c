@@ -26,6 +26,7 @@
 #include "apr_strings.h"
 #include "http_config.h"
 #include "http_protocol.h"
+#include "util_cookies.h"
 
 #include "mp_cache.h"
 #include "mp_cache_internal.h"
@@ -487,6 +488,18 @@ static struct mp_cache_req *new_request(request_rec *r,
     return cr;
 }
 
+/* The generation the client carries: the header, else the cookie. */
+static apr_uint64_t carried_generation(request_rec *r)
+{
+    const char *g = apr_table_get(r->headers_in, MP_GENERATION_HEADER);
+
+    if (g == NULL
+        && ap_cookie_read(r, MP_GENERATION_COOKIE, &g, 0) != APR_SUCCESS) {
+        g = NULL;
+    }
+    return mp_carried_generation(g);
+}
+
 /* Notified coherence: a hit from this host's memory, with no call to
  * Redis, while the listener vouches that every invalidation older than
  * the bound has been applied here and the client carries no generation
@@ -505,9 +518,7 @@ static int local_hit(request_rec *r, struct mp_cache_req *cr,
                 != apr_atomic_read64(&host->paid)) {
         return 0;
     }
-    if (local == NULL || !mp_cache_listen_fresh(r, mp_carried_generation(
-            apr_table_get(r->headers_in, MP_GENERATION_HEADER),
-            apr_table_get(r->headers_in, "Cookie")))
+    if (local == NULL || !mp_cache_listen_fresh(r, carried_generation(r))
         || local->read(r, cr->gen_key, 1, &cr->local_key, &gen, &entry, &len)
            != APR_SUCCESS) {
         return 0;
@@ -576,9 +587,9 @@ static void carry_generation(request_rec *r, apr_int64_t generation)
 
     apr_table_setn(r->headers_out, MP_GENERATION_HEADER, g);
     if (mp_conf_coherence_ms(sc)) {
-        apr_table_addn(r->headers_out, "Set-Cookie", apr_pstrcat(r->pool,
-                       MP_GENERATION_COOKIE "=", g, "; Path=/; Max-Age=60; "
-                       "HttpOnly; SameSite=Lax", NULL));
+        ap_cookie_write(r, MP_GENERATION_COOKIE, g,
+                        "Path=/;HttpOnly;SameSite=Lax", 60, r->headers_out,
+                        NULL);
     }
 }
 

@@ -137,35 +137,7 @@ static apr_uint64_t generation_of(const char *text, const char *end)
     return v;
 }
 
-/* The value of the cookie MP_GENERATION_COOKIE in a Cookie header
- * ("a=1; mp_generation=42; b=2"). */
-static apr_uint64_t cookie_generation(const char *cookie)
+apr_uint64_t mp_carried_generation(const char *text)
 {
-    const size_t nlen = sizeof(MP_GENERATION_COOKIE) - 1;
-
-    while (cookie && *cookie) {
-        const char *end;
-
-        cookie += strspn(cookie, " \t;");
-        end = cookie + strcspn(cookie, ";");
-        if (strncmp(cookie, MP_GENERATION_COOKIE, nlen) == 0
-            && cookie[nlen] == '=') {
-            const char *v = cookie + nlen + 1, *vend = end;
-
-            while (vend > v && (vend[-1] == ' ' || vend[-1] == '\t')) {
-                vend--;
-            }
-            return generation_of(v, vend);
-        }
-        cookie = end;
-    }
-    return 0;
-}
-
-apr_uint64_t mp_carried_generation(const char *header, const char *cookie)
-{
-    if (header) {
-        return generation_of(header, header + strlen(header));
-    }
-    return cookie_generation(cookie);
+    return text ? generation_of(text, text + strlen(text)) : 0;
 }

@@ -25,11 +25,12 @@ const char *mp_etag_of(apr_pool_t *p, const char *body, apr_size_t len);
  * the weak comparison for If-None-Match). */
 int mp_etag_matches(const char *if_none_match, const char *etag);
 
-/* The cache generation a client carries from its last write: the
- * X-MarketPulse-Generation header, else the mp_generation cookie in the
- * Cookie header; 0 when neither holds a whole positive number. */
+/* The cache generation a client carries from its last write, in the
+ * X-MarketPulse-Generation header or the mp_generation cookie (read by
+ * httpd's ap_cookie_read): the value as a number, 0 when it is not a
+ * whole number of 1 to 19 digits (or NULL). */
 #define MP_GENERATION_HEADER "X-MarketPulse-Generation"
 #define MP_GENERATION_COOKIE "mp_generation"
-apr_uint64_t mp_carried_generation(const char *header, const char *cookie);
+apr_uint64_t mp_carried_generation(const char *text);
 
 #endif

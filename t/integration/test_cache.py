@@ -457,43 +457,19 @@ def test_an_answer_to_a_client_gone_is_not_stored(stack):
     request and the reset arrive, and resumed only once the kernel has
     taken the reset (under load a loopback reset can be handled late, and
     the 100 then goes out); Linux still hands over the bytes that came
-    before it, so the request is read whole and its 100 fails, every
-    time."""
+    before it, so the request is read whole and its 100 fails.  Loopback
+    resets still lose that race now and then (about one run in four on 2
+    cores): such a run is staged again."""
     h = stack.httpd("gone", extra_conf="MarketPulseCachePrefix gone:\n").start()
     try:
-        path = unique("/api/dashboard")
-        # raw bytes: a client gone before its answer (no answer to hold
-        # to the document; the next request through the fixture is)
-        s = socket.create_connection(("127.0.0.1", h.port), timeout=5)
-        s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                   "Expect: 100-continue\r\nContent-Length: 1\r\n"
-                   % path).encode())
-        time.sleep(0.3)              # a child reads and waits for the rest
-        kids = httpd_children(h)
-        assert kids
-        for pid in kids:
-            os.kill(pid, signal.SIGSTOP)
-        try:
-            s.sendall(b"\r\nZ")
-            client_port = s.getsockname()[1]
-            assert tcp_connection(h.port, client_port)
-            # close with a reset (linger 0), not a FIN
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                         struct.pack("ii", 1, 0))
-            s.close()
-            assert wait_until(lambda: not tcp_connection(h.port, client_port),
-                              timeout=5, step=0.01)
-        finally:
-            for pid in kids:
-                os.kill(pid, signal.SIGCONT)
-        access = os.path.join(stack.run_dir, "gone", "access.log")
-
-        def logged():
-            with open(access) as f:
-                return [line for line in f if path in line]
-        assert wait_until(logged, timeout=5)
-        line = logged()[0]
-        assert ' 200 - ' in line, line          # a 200 of which nothing left
+        # the staging races the kernel; a run where the 100 still went out
+        # (the whole answer logged) is staged again, on a new path
+        for _ in range(5):
+            path = unique("/api/dashboard")
+            line = request_and_vanish(stack, h, path)
+            if ' 200 - ' in line:              # a 200 of which nothing left
+                break
+        assert ' 200 - ' in line, line
         r = h.get(path)
         assert r.status_code == 200
         assert r.headers["X-Cache"] == "MISS"   # not an empty HIT
@@ -501,6 +477,42 @@ def test_an_answer_to_a_client_gone_is_not_stored(stack):
         assert h.get(path).headers["X-Cache"] == "HIT"
     finally:
         h.stop()
+
+
+def request_and_vanish(stack, h, path):
+    """Asks for path with Expect: 100-continue and resets the connection
+    while httpd's children are stopped: the access log line it leaves."""
+    # raw bytes: a client gone before its answer (no answer to hold
+    # to the document; the next request through the fixture is)
+    s = socket.create_connection(("127.0.0.1", h.port), timeout=5)
+    s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               "Expect: 100-continue\r\nContent-Length: 1\r\n"
+               % path).encode())
+    time.sleep(0.3)              # a child reads and waits for the rest
+    kids = httpd_children(h)
+    assert kids
+    for pid in kids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        s.sendall(b"\r\nZ")
+        client_port = s.getsockname()[1]
+        assert tcp_connection(h.port, client_port)
+        # close with a reset (linger 0), not a FIN
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                     struct.pack("ii", 1, 0))
+        s.close()
+        assert wait_until(lambda: not tcp_connection(h.port, client_port),
+                          timeout=5, step=0.01)
+    finally:
+        for pid in kids:
+            os.kill(pid, signal.SIGCONT)
+    access = os.path.join(stack.run_dir, h.name, "access.log")
+
+    def logged():
+        with open(access) as f:
+            return [line for line in f if path in line]
+    assert wait_until(logged, timeout=5)
+    return logged()[0]
 
 
 def test_a_waiter_takes_the_fill_of_its_own_generation(stack, api):
