@@ -30,7 +30,7 @@ MIGRATIONS = $(wildcard sql/migrations/*.sql)
 ALL_SRC   = $(filter-out $(GENERATED),$(SOURCES)) $(GENERATED)
 HEADERS   = $(wildcard $(SRCDIR)/*.h) $(wildcard $(SRCDIR)/*/*.h)
 PG_INC   := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-LIBS      = -lpq -ljansson -lhiredis
+LIBS      = -lpq -ljansson -lhiredis -lcrypto
 
 .PHONY: all install install-docs run stop test test-asan test-long unit unit-asan fuzz integration \
         bench clean deps

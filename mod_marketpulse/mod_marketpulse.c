@@ -9,6 +9,7 @@
 #include "http_request.h"
 #include "util_filter.h"
 
+#include "mp_access.h"
 #include "mp_cache.h"
 #include "mp_cache_backend.h"
 #include "mp_config.h"
@@ -45,6 +46,9 @@ static int mp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (rv == OK) {
         rv = mp_db_post_config(pconf, s);
     }
+    if (rv == OK) {
+        rv = mp_access_post_config(pconf, s);
+    }
     return rv != OK ? rv : mp_cache_post_config(pconf, ptemp, s);
 }
 
@@ -53,6 +57,7 @@ static void mp_child_init(apr_pool_t *p, server_rec *s)
     mp_db_child_init(p, s);
     mp_redis_child_init(p, s);
     mp_cache_child_init(p, s);
+    mp_access_child_init(p, s);
 }
 
 static void mp_register_hooks(apr_pool_t *p)

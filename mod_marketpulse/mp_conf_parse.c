@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "apr_file_info.h"
+#include "apr_file_io.h"
 #include "apr_strings.h"
 
 #include "mp_conf_parse.h"
@@ -121,5 +123,56 @@ const char *mp_parse_cache_coherence(int argc, char *const argv[],
         return "the bound of notified must be milliseconds from 10 to 60000";
     }
     *bound_ms = (int)v;
+    return NULL;
+}
+
+const char *mp_parse_tier_name(const char *text)
+{
+    size_t n = strlen(text);
+
+    if (n < 1 || n > 32
+        || strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                        "0123456789_-") != n) {
+        return "must be 1 to 32 letters, digits, '_' or '-'";
+    }
+    return NULL;
+}
+
+#define PEPPER_MIN 32
+#define PEPPER_MAX 4096
+
+const char *mp_read_pepper(apr_pool_t *p, const char *path,
+                           const unsigned char **out, apr_size_t *len)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    char *buf = apr_palloc(p, PEPPER_MAX + 1);
+    apr_size_t n = PEPPER_MAX + 1;
+
+    if (apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, p)
+        != APR_SUCCESS) {
+        return "cannot be read (it is read at start-up, as root)";
+    }
+    if (apr_file_info_get(&fi, APR_FINFO_PROT | APR_FINFO_TYPE, f)
+        != APR_SUCCESS || fi.filetype != APR_REG) {
+        apr_file_close(f);
+        return "must be a regular file";
+    }
+    if (fi.protection & (APR_GREAD | APR_GWRITE | APR_WREAD | APR_WWRITE)) {
+        apr_file_close(f);
+        return "must be readable by its owner alone (chmod 600 or 400)";
+    }
+    if (apr_file_read_full(f, buf, n, &n) != APR_SUCCESS && n == 0) {
+        n = 0;
+    }
+    apr_file_close(f);
+    if (n > 0 && buf[n - 1] == '\n') {
+        n--;
+    }
+    if (n < PEPPER_MIN || n > PEPPER_MAX) {
+        return "must hold 32 to 4096 bytes (e.g. openssl rand -hex 32)";
+    }
+    *out = (const unsigned char *)buf;
+    *len = n;
     return NULL;
 }

@@ -56,4 +56,14 @@ const char *mp_parse_cache_coherence(int argc, char *const argv[],
 /* NULL when text may begin every cache key, else the error text. */
 const char *mp_parse_cache_prefix(const char *text);
 
+/* A tier's name, as MarketPulseUserTier and api_keys.tier hold it: 1-32
+ * of letters, digits, '_' and '-'.  NULL, or what a good one looks like. */
+const char *mp_parse_tier_name(const char *text);
+
+/* The pepper of API key hashes: the file's bytes, a trailing newline
+ * dropped, at least 32 of them (4 KB at most), and the file readable by
+ * its owner alone.  NULL with *out, *len set, or what is wrong. */
+const char *mp_read_pepper(apr_pool_t *p, const char *path,
+                           const unsigned char **out, apr_size_t *len);
+
 #endif

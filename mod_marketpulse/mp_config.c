@@ -6,6 +6,7 @@
 #include "http_log.h"
 #include "apr_strings.h"
 
+#include "mp_apikey.h"
 #include "mp_config.h"
 #include "mp_docs.h"
 
@@ -23,6 +24,10 @@ void *mp_create_dir_conf(apr_pool_t *p, char *dir)
     dc->rollups = MP_UNSET;
     dc->max_body = MP_UNSET;
     dc->max_batch = MP_UNSET;
+    dc->auth = MP_UNSET;
+    dc->anonymous_scopes = MP_UNSET;
+    dc->auth_open = MP_UNSET;
+    dc->user_scopes = MP_UNSET;
     for (int i = 0; i < MP_CACHE_ENDPOINTS; i++) {
         dc->ttl[i] = MP_UNSET;
     }
@@ -49,6 +54,12 @@ void *mp_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->max_body = MERGE_INT(max_body);
     dc->max_batch = MERGE_INT(max_batch);
     dc->docs = add->docs ? add->docs : base->docs;
+    dc->auth = MERGE_INT(auth);
+    dc->anonymous_scopes = MERGE_INT(anonymous_scopes);
+    dc->auth_open = MERGE_INT(auth_open);
+    dc->user_scopes = MERGE_INT(user_scopes);
+    dc->user_tier = add->user_scopes != MP_UNSET ? add->user_tier
+                                                 : base->user_tier;
     for (int i = 0; i < MP_CACHE_ENDPOINTS; i++) {
         dc->ttl[i] = MERGE_INT(ttl[i]);
     }
@@ -71,6 +82,7 @@ void *mp_create_srv_conf(apr_pool_t *p, server_rec *s)
     sc->metrics = MP_UNSET;
     sc->slow_query_ms = MP_UNSET;
     sc->very_slow_query_ms = MP_UNSET;
+    sc->key_cache_ttl = MP_UNSET;
     return sc;
 }
 
@@ -97,6 +109,10 @@ void *mp_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->metrics = MERGE_INT(metrics);
     sc->slow_query_ms = MERGE_INT(slow_query_ms);
     sc->very_slow_query_ms = MERGE_INT(very_slow_query_ms);
+    sc->pepper = add->pepper ? add->pepper : base->pepper;
+    sc->pepper_len = add->pepper ? add->pepper_len : base->pepper_len;
+    sc->pepper_file = add->pepper ? add->pepper_file : base->pepper_file;
+    sc->key_cache_ttl = MERGE_INT(key_cache_ttl);
     return sc;
 }
 
@@ -192,6 +208,26 @@ int mp_conf_coherence_ms(const mp_srv_conf_t *sc)
         return 0;
     }
     return value_or(sc->coherence_ms, 0);
+}
+
+mp_auth_mode_t mp_conf_auth(const mp_dir_conf_t *dc)
+{
+    return (mp_auth_mode_t)value_or(dc->auth, MP_AUTH_OFF);
+}
+
+unsigned mp_conf_anonymous_scopes(const mp_dir_conf_t *dc)
+{
+    return (unsigned)value_or(dc->anonymous_scopes, MP_SCOPE_READ);
+}
+
+int mp_conf_auth_open(const mp_dir_conf_t *dc)
+{
+    return value_or(dc->auth_open, 1);
+}
+
+int mp_conf_key_cache_ttl(const mp_srv_conf_t *sc)
+{
+    return value_or(sc->key_cache_ttl, MP_DEFAULT_KEY_CACHE_TTL);
 }
 
 int mp_conf_redis_timeout_ms(const mp_srv_conf_t *sc)
@@ -354,6 +390,89 @@ static const char *set_docs(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+/* MarketPulseAuth off | optional | required */
+static const char *set_auth(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    mp_dir_conf_t *dc = dconf;
+
+    if (strcasecmp(arg, "off") == 0) {
+        dc->auth = MP_AUTH_OFF;
+    }
+    else if (strcasecmp(arg, "optional") == 0) {
+        dc->auth = MP_AUTH_OPTIONAL;
+    }
+    else if (strcasecmp(arg, "required") == 0) {
+        dc->auth = MP_AUTH_REQUIRED;
+    }
+    else {
+        return bad_value(cmd, arg, "must be off, optional or required");
+    }
+    return NULL;
+}
+
+#define SCOPES_WANT "must be none or a comma-separated list of read, " \
+                    "write and admin"
+
+/* MarketPulseAnonymousScopes none | read[,write][,admin] */
+static const char *set_anonymous_scopes(cmd_parms *cmd, void *dconf,
+                                        const char *arg)
+{
+    mp_dir_conf_t *dc = dconf;
+    unsigned scopes;
+
+    if (!mp_scopes_parse(arg, &scopes)) {
+        return bad_value(cmd, arg, SCOPES_WANT);
+    }
+    dc->anonymous_scopes = (int)scopes;
+    return NULL;
+}
+
+/* MarketPulseUserTier tier scopes: what a user another auth module
+ * authenticated (r->user) may do, and under which tier it is limited. */
+static const char *set_user_tier(cmd_parms *cmd, void *dconf,
+                                 const char *tier, const char *scopes_text)
+{
+    mp_dir_conf_t *dc = dconf;
+    unsigned scopes;
+    const char *want = mp_parse_tier_name(tier);
+
+    if (want) {
+        return bad_value(cmd, tier, want);
+    }
+    if (!mp_scopes_parse(scopes_text, &scopes)) {
+        return bad_value(cmd, scopes_text, SCOPES_WANT);
+    }
+    dc->user_tier = tier;
+    dc->user_scopes = (int)scopes;
+    return NULL;
+}
+
+/* MarketPulseAuthPepper /path: read now, while httpd still runs as root,
+ * so the file can be readable by root alone; refused when others may
+ * read it, since with the pepper a copy of api_keys can be brute-forced
+ * offline. */
+static const char *set_pepper(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    mp_srv_conf_t *sc = ap_get_module_config(cmd->server->module_config,
+                                             &marketpulse_module);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    const char *want;
+
+    (void)dconf;
+    if (err) {
+        return err;
+    }
+    want = path ? mp_read_pepper(cmd->pool, path, &sc->pepper,
+                                 &sc->pepper_len)
+                : "must be a path";
+    if (want) {
+        return bad_value(cmd, arg, want);
+    }
+    sc->pepper_file = path;
+    return NULL;
+}
+
 /* One parser for every bounded integer directive: the bounds sit in the
  * command table next to the directive, the field offset in cmd->info. */
 typedef struct {
@@ -460,6 +579,12 @@ static const int_directive_t d_slow_query = {
 static const int_directive_t d_very_slow_query = {
     &slow_query_range, offsetof(mp_srv_conf_t, very_slow_query_ms), 1
 };
+static const int_range_t key_cache_ttl_range = {
+    1, 3600, "must be seconds from 1 to 3600"
+};
+static const int_directive_t d_key_cache_ttl = {
+    &key_cache_ttl_range, offsetof(mp_srv_conf_t, key_cache_ttl), 1
+};
 static const int_directive_t d_idempotency_ttl = {
     &idempotency_ttl_range, offsetof(mp_srv_conf_t, idempotency_ttl), 1
 };
@@ -534,5 +659,25 @@ const command_rec mp_directives[] = {
     AP_INIT_TAKE1("MarketPulseDocs", set_docs, NULL, ACCESS_CONF,
                   "the directory of npm's swagger-ui-dist, to serve the "
                   "docs page here; or Off"),
+    AP_INIT_TAKE1("MarketPulseAuth", set_auth, NULL, ACCESS_CONF,
+                  "off (no keys), optional (a key is checked when sent) or "
+                  "required (no answer without a key)"),
+    AP_INIT_TAKE1("MarketPulseAuthPepper", set_pepper, NULL, RSRC_CONF,
+                  "the file (readable by root only) whose bytes key the "
+                  "HMAC of API key secrets"),
+    AP_INIT_TAKE1("MarketPulseAnonymousScopes", set_anonymous_scopes, NULL,
+                  ACCESS_CONF, "what a client without a key may do: none or "
+                  "read[,write][,admin]"),
+    AP_INIT_FLAG("MarketPulseAuthOpen", set_dir_flag,
+                 (void *)offsetof(mp_dir_conf_t, auth_open), ACCESS_CONF,
+                 "On to answer the probes, the OpenAPI document and the "
+                 "docs page without a key, Off to treat them like the rest"),
+    AP_INIT_TAKE2("MarketPulseUserTier", set_user_tier, NULL, ACCESS_CONF,
+                  "tier and scopes of a user another auth module "
+                  "authenticated (r->user)"),
+    AP_INIT_TAKE1("MarketPulseKeyCacheTTL", set_int,
+                  (void *)&d_key_cache_ttl, RSRC_CONF,
+                  "seconds a child keeps a key lookup: how long a revoked "
+                  "key may still work"),
     {NULL, {NULL}, NULL, 0, 0, NULL}
 };

@@ -30,6 +30,14 @@
 #define MP_DEFAULT_IDEMPOTENCY_TTL  86400
 #define MP_DEFAULT_SLOW_QUERY_MS    100
 #define MP_DEFAULT_VERY_SLOW_QUERY_MS 1000
+#define MP_DEFAULT_KEY_CACHE_TTL    30
+
+/* MarketPulseAuth */
+typedef enum {
+    MP_AUTH_OFF = 0,           /* keys are not read: everyone anonymous */
+    MP_AUTH_OPTIONAL,          /* a key is checked when sent */
+    MP_AUTH_REQUIRED           /* no key, no answer (but the open routes) */
+} mp_auth_mode_t;
 
 typedef struct {
     int enabled;               /* MarketPulse On|Off */
@@ -45,6 +53,12 @@ typedef struct {
     int max_batch;             /* MarketPulseMaxBatch */
     const char *docs;          /* MarketPulseDocs: swagger-ui-dist's
                                   directory, "" for Off, NULL unset */
+    int auth;                  /* MarketPulseAuth: mp_auth_mode_t */
+    int anonymous_scopes;      /* MarketPulseAnonymousScopes: MP_SCOPE_* */
+    int auth_open;             /* MarketPulseAuthOpen On|Off: probes,
+                                  document and docs page without a key */
+    const char *user_tier;     /* MarketPulseUserTier: r->user's tier... */
+    int user_scopes;           /* ...and scopes; MP_UNSET: not mapped */
 } mp_dir_conf_t;
 
 struct mp_gate;
@@ -74,6 +88,12 @@ typedef struct {
     int very_slow_query_ms;    /* MarketPulseVerySlowQueryMs */
     mp_dbd_conf_t dbd_pool;    /* mod_dbd's settings for this server, read
                                   at post_config (for the health) */
+    const unsigned char *pepper;   /* MarketPulseAuthPepper's file, read at
+                                      start-up (as root), or NULL */
+    apr_size_t pepper_len;
+    const char *pepper_file;
+    int key_cache_ttl;         /* MarketPulseKeyCacheTTL seconds */
+    void *keys;                /* per child: the key lookups (mp_keycache) */
 } mp_srv_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA marketpulse_module;
@@ -107,5 +127,9 @@ int mp_conf_cache_shm_size(const mp_srv_conf_t *sc);
 /* 0: strict; else notified, with the bound in milliseconds (Redis
  * configured: the mode needs its listener) */
 int mp_conf_coherence_ms(const mp_srv_conf_t *sc);
+mp_auth_mode_t mp_conf_auth(const mp_dir_conf_t *dc);
+unsigned mp_conf_anonymous_scopes(const mp_dir_conf_t *dc);
+int mp_conf_auth_open(const mp_dir_conf_t *dc);
+int mp_conf_key_cache_ttl(const mp_srv_conf_t *sc);
 
 #endif

@@ -26,9 +26,11 @@ typedef struct {
     struct mp_db_req *db;              /* mp_db: gate slot, connection */
     struct mp_cache_req *cache;        /* mp_cache: keys, generation, lock */
     struct mp_redis_checkout *redis;   /* mp_redis: the checked-out context */
-    /* the access and metrics work fills these: */
-    const char *key_id;                /* the API key's id, or NULL */
+    /* mp_access fills these: who asks, under which limits, what for */
+    const char *key_id;                /* the API key's id, "user:<name>"
+                                          for r->user, NULL: anonymous */
     const char *tier;                  /* its rate-limit tier, or NULL */
+    unsigned scopes;                   /* MP_SCOPE_* it holds */
 } mp_ctx_t;
 
 /* This request's record, made on first call. */

@@ -9,6 +9,7 @@
 #include "http_request.h"
 
 #include "api/api.h"
+#include "mp_access.h"
 #include "mp_cache.h"
 #include "mp_ctx.h"
 #include "mp_docs.h"
@@ -108,6 +109,7 @@ int mp_handler(request_rec *r)
     mp_route_result_t res;
     mp_req_t req;
     mp_cache_hit_t hit;
+    mp_problem_t pb;
     const mp_ctx_t *ctx = ap_get_module_config(r->request_config,
                                                &marketpulse_module);
 
@@ -120,6 +122,9 @@ int mp_handler(request_rec *r)
         return answer_unrouted(r, res, &m);
     }
     mp_ctx(r)->route = m.route;
+    if (!mp_access_allows(r, dc, m.route, &pb)) {
+        return mp_respond_problem(r, &pb);
+    }
     /* Reads take no body; a request that sent one still has it drained.
      * The write handlers read theirs. */
     if (strcmp(m.route->method, "GET") == 0

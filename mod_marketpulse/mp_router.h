@@ -14,7 +14,14 @@ typedef struct {
     mp_handler_fn fn;
     int cache;                 /* what the cache calls its answers, if
                                   it keeps them (mp_cache_endpoint_t) */
+    int flags;                 /* MP_ROUTE_* */
 } mp_route_t;
+
+/* Routes' access: open ones (probes, the document, the docs page) answer
+ * without a key and are not rate-limited, so load balancers keep working;
+ * admin ones (the internals and admin actions) need the admin scope. */
+#define MP_ROUTE_PUBLIC 0x1
+#define MP_ROUTE_ADMIN  0x2
 
 typedef enum {
     MP_ROUTE_FOUND,

@@ -38,6 +38,7 @@ end
 
 function request()
     n = n + 1
-    return wrk.format("POST", nil, {["Content-Type"] = "application/json"},
+    return wrk.format("POST", nil, {["Content-Type"] = "application/json",
+                                    ["X-API-Key"] = os.getenv("MP_API_KEY")},
                       same or batch(n))
 end

@@ -167,8 +167,11 @@ for path in "/api/dashboard" \
 done
 
 echo "== ingest (batches of 500 through POST, wrk -c$INGEST_CONNS -d${SECS}s; scripts/bench-ingest.lua)"
+# the writes need a key where the stack reads keys (its default)
+INGEST_KEY=$(sh "$ROOT/scripts/keys.sh" create --name "bench-scale $$" \
+                 --tier enterprise --scopes read,write | tail -n1)
 ingest_once() {  # mode: same|fresh -> "tx/s non2xx"
-    out=$(MP_BATCH_MODE=$1 wrk -t2 -c"$INGEST_CONNS" -d"${SECS}s" --timeout 60s \
+    out=$(MP_API_KEY="$INGEST_KEY" MP_BATCH_MODE=$1 wrk -t2 -c"$INGEST_CONNS" -d"${SECS}s" --timeout 60s \
               -s "$ROOT/scripts/bench-ingest.lua" "$rolled/api/transactions")
     echo "$out" | awk '/^Requests\/sec:/ { rps = $2 } /Non-2xx/ { bad = $NF }
         END { printf "%.0f %d\n", rps * 500, bad + 0 }'

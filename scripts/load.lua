@@ -9,6 +9,8 @@
 -- "status <code> <count>", and the errors wrk saw, for the caller to read.
 local mode = os.getenv("MP_LOAD") or "cached"
 local tag = os.getenv("MP_LOAD_TAG") or tostring(os.time())
+-- a key with the write scope, where the stack reads keys (scripts/keys.sh)
+local key = os.getenv("MP_API_KEY")
 
 local threads = {}
 function setup(thread)
@@ -42,6 +44,7 @@ local function write()
     return wrk.format("POST", "/api/transactions", {
         ["Content-Type"] = "application/json",
         ["Idempotency-Key"] = "load-" .. tag .. "-" .. id .. "-" .. n,
+        ["X-API-Key"] = key,
     }, body)
 end
 

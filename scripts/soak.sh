@@ -32,6 +32,9 @@ command -v wrk >/dev/null || { echo "soak: wrk is missing (make deps)" >&2; exit
 sh "$STACK" start >/dev/null
 [ "$(sh "$STACK" psql -tA -c "SELECT count(*) > 0 FROM transactions")" = t ] \
     || sh "$ROOT/scripts/seed.sh" 100000
+# the writes need a key where the stack reads keys (its default)
+KEY=$(sh "$ROOT/scripts/keys.sh" create --name "soak $$" --tier enterprise \
+          --scopes read,write | tail -n1)
 
 # kB of private dirty memory of httpd's parent and children
 httpd_memory() {
@@ -79,7 +82,7 @@ last=""
 failed=0
 minute=1
 while [ "$minute" -le "$MINUTES" ]; do
-    out=$(MP_LOAD=mixed MP_LOAD_TAG="soak$$-$minute" wrk -t2 -c"$CLIENTS" \
+    out=$(MP_API_KEY="$KEY" MP_LOAD=mixed MP_LOAD_TAG="soak$$-$minute" wrk -t2 -c"$CLIENTS" \
               -d60s --timeout 10s -s "$ROOT/scripts/load.lua" "$URL")
     rps=$(echo "$out" | awk '/^Requests\/sec:/ { print $2 }')
     p99=$(echo "$out" | awk '/^requests / { print $4 }')

@@ -51,6 +51,10 @@
 #                           MarketPulseDBWait 5000 and connect_timeout=10
 #                           instead of 1000 and 2, as the module is slower
 #   MP_ASAN_OPTIONS []      appended to ASAN_OPTIONS under MP_ASAN=1
+#   MP_AUTH        [optional]  MarketPulseAuth of /api: off|optional|required;
+#                           the keys' pepper is auth-pepper in the run
+#                           directory, made on first start (scripts/keys.sh
+#                           reads it)
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -310,8 +314,16 @@ apache() {
         "$APACHE" "$@"
 }
 
+# The pepper of API key hashes, shared by every httpd of the stack (a key
+# made once works on each), readable by its owner alone.
+auth_pepper() {
+    [ -f "$RUN/auth-pepper" ] && return 0
+    (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$RUN/auth-pepper")
+}
+
 httpd_conf() {
     mkdir -p "$HTTPD/htdocs"
+    auth_pepper
     [ -f "$MODULE" ] || die "no module at $MODULE: build it first (make)"
     if [ "$(id -u)" -eq 0 ]; then
         user_lines="User www-data
@@ -345,6 +357,7 @@ Group www-data"
         -e "s|@THREADS@|$threads|g" -e "s|@WORKERS@|$((threads * 2))|g" -e "s|@DBSLOTS@|$slots|g" \
         -e "s|@LOGLEVEL@|${MP_LOGLEVEL:-warn}|g" -e "s|@EXTRA@|$extra|g" \
         -e "s|@NOSHMCB@|$noshmcb|g" -e "s|@DBWAIT@|$DB_WAIT|g" -e "s|@DOCS@|$docs|g" \
+        -e "s|@AUTH@|${MP_AUTH:-optional}|g" -e "s|@PEPPER@|$RUN/auth-pepper|g" \
         "$ROOT/conf/httpd.conf.in" | awk -v u="$user_lines" '{ if ($0 == "@USER_LINES@") print u; else print }' \
         > "$HTTPD/httpd.conf"
     # A child that switched to User is not dumpable, so UBSan, which reads

@@ -6,6 +6,7 @@
 #include "apr_strings.h"
 
 #include "idempotency.h"
+#include "mp_ctx.h"
 #include "mp_hex.h"
 
 #define MAX_KEY_LEN 255
@@ -30,6 +31,13 @@ int mp_idem_key(mp_req_t *req, const char **key, mp_problem_t *problem)
                        "visible ASCII characters, such as a UUID");
         mp_problem_of_params(problem, req->params);
         return 0;
+    }
+    /* scoped by API key: the space cannot occur in a client's key, so
+     * no client can name another's; anonymous clients share the bare
+     * keys, as builds before keys did */
+    if (mp_ctx(req->r)->key_id) {
+        *key = apr_pstrcat(req->r->pool, mp_ctx(req->r)->key_id, " ", k,
+                           NULL);
     }
     return 1;
 }
@@ -81,7 +89,8 @@ mp_idem_t mp_idem_claim(mp_req_t *req, const char *key, const char *hash,
                                              &marketpulse_module);
     const char *args[MP_IDEM_CLAIM_NPARAMS] = {
         [MP_IDEM_CLAIM_KEY] = key, [MP_IDEM_CLAIM_HASH] = hash,
-        [MP_IDEM_CLAIM_TTL] = apr_itoa(r->pool, mp_conf_idempotency_ttl(sc))
+        [MP_IDEM_CLAIM_TTL] = apr_itoa(r->pool, mp_conf_idempotency_ttl(sc)),
+        [MP_IDEM_CLAIM_OWNER] = mp_ctx(r)->key_id
     };
     mp_rows_t *rows;
     mp_db_status_t st = mp_db_exec(r, &mp_q_idempotency_claim, args, &rows);

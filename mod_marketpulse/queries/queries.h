@@ -147,6 +147,8 @@ typedef enum {
     MP_STMT_IDEMPOTENCY_READ,
     MP_STMT_IDEMPOTENCY_STORE,
     MP_STMT_IDEMPOTENCY_PURGE,
+    /* keys.c */
+    MP_STMT_API_KEY,
     MP_STMT_COUNT
 } mp_stmt_slot_t;
 
@@ -292,12 +294,13 @@ extern const mp_stmt_t mp_q_transactions_missing;
 enum { MP_TXSTATUS_ID, MP_TXSTATUS_STATUS, MP_TXSTATUS_NPARAMS };
 extern const mp_stmt_t mp_q_transaction_set_status;
 
-/* idempotency.c: claim (key, request hash, seconds to keep); read (key)
+/* idempotency.c: claim (key, request hash, seconds to keep, API key id
+ * or NULL); read (key)
  * -> request hash, status, body, location; store (key, status, body,
  * location) */
 enum {
     MP_IDEM_CLAIM_KEY, MP_IDEM_CLAIM_HASH, MP_IDEM_CLAIM_TTL,
-    MP_IDEM_CLAIM_NPARAMS
+    MP_IDEM_CLAIM_OWNER, MP_IDEM_CLAIM_NPARAMS
 };
 enum {
     MP_IDEM_READ_COL_HASH, MP_IDEM_READ_COL_STATUS, MP_IDEM_READ_COL_BODY,
@@ -311,5 +314,14 @@ extern const mp_stmt_t mp_q_idempotency_claim;
 extern const mp_stmt_t mp_q_idempotency_read;
 extern const mp_stmt_t mp_q_idempotency_store;
 extern const mp_stmt_t mp_q_idempotency_purge;
+
+/* keys.c: (key id) -> its secret's hash, tier, scopes, revoked; no row
+ * for an unknown id */
+enum { MP_API_KEY_ID, MP_API_KEY_NPARAMS };
+enum {
+    MP_API_KEY_COL_HASH, MP_API_KEY_COL_TIER, MP_API_KEY_COL_SCOPES,
+    MP_API_KEY_COL_REVOKED
+};
+extern const mp_stmt_t mp_q_api_key;
 
 #endif

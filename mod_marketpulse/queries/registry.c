@@ -84,4 +84,6 @@ const mp_stmt_t *const mp_stmt_registry[MP_STMT_COUNT] = {
     [MP_STMT_IDEMPOTENCY_READ] = &mp_q_idempotency_read,
     [MP_STMT_IDEMPOTENCY_STORE] = &mp_q_idempotency_store,
     [MP_STMT_IDEMPOTENCY_PURGE] = &mp_q_idempotency_purge,
+    /* keys.c */
+    [MP_STMT_API_KEY] = &mp_q_api_key,
 };

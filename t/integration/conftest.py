@@ -108,7 +108,10 @@ class Stack:
         self.env = dict(os.environ, MP_RUN_DIR=self.run_dir,
                         MP_PG_PORT=str(free_port()),
                         MP_REDIS_PORT=str(free_port()), MP_LOGLEVEL="info",
-                        MP_PG_FSYNC="off")
+                        MP_PG_FSYNC="off",
+                        # the suite's httpds take anonymous writes; the
+                        # shipped mode (optional) is test_auth.py's
+                        MP_AUTH="off")
         self.httpds = []
 
     def run(self, *args, env=None, check=True):

@@ -114,6 +114,11 @@ def test_install_snippet_passes_configtest(stack, tmp_path):
     snippet = snippet.replace("/usr/share/marketpulse/swagger-ui-dist",
                               os.path.join(ROOT, "node_modules",
                                            "swagger-ui-dist"))
+    # the pepper the operator made, readable by its owner alone
+    pepper = tmp_path / "pepper"
+    pepper.write_text("p" * 64 + "\n")
+    pepper.chmod(0o600)
+    snippet = snippet.replace("/etc/apache2/marketpulse-pepper", str(pepper))
     (tmp_path / "marketpulse.conf").write_text(snippet)
     (tmp_path / "httpd.conf").write_text("""
 ServerRoot "%(d)s"

@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "test_support.h"
+#include "apr_file_io.h"
+#include "apr_strings.h"
+
 #include "mp_conf_parse.h"
 
 #define REDIS_WANT "must be host:port or unix:/path"
@@ -291,6 +294,57 @@ static void test_cache_coherence(void **state)
     assert_non_null(coherence(0, NULL, NULL, &bound, &bad));
 }
 
+static void test_tier_name(void **state)
+{
+    (void)state;
+    assert_null(mp_parse_tier_name("pro"));
+    assert_null(mp_parse_tier_name("Enterprise_2-b"));
+    assert_null(mp_parse_tier_name("abcdefghijklmnopqrstuvwxyz012345"));
+    assert_non_null(mp_parse_tier_name(""));
+    assert_non_null(mp_parse_tier_name("abcdefghijklmnopqrstuvwxyz0123456"));
+    assert_non_null(mp_parse_tier_name("a b"));
+    assert_non_null(mp_parse_tier_name("pro:1"));
+}
+
+/* A pepper file written with mode, holding text. */
+static const char *pepper_file(apr_pool_t *p, const char *text, int mode)
+{
+    char *path = apr_pstrdup(p, "/tmp/mp-pepper-XXXXXX");
+    apr_file_t *f;
+    apr_size_t n = strlen(text);
+
+    assert_int_equal(apr_file_mktemp(&f, path, APR_FOPEN_CREATE | APR_FOPEN_READ
+                                     | APR_FOPEN_WRITE | APR_FOPEN_EXCL, p), APR_SUCCESS);
+    assert_int_equal(apr_file_write_full(f, text, n, NULL), APR_SUCCESS);
+    apr_file_close(f);
+    assert_int_equal(apr_file_perms_set(path, mode), APR_SUCCESS);
+    return path;
+}
+
+static void test_pepper(void **state)
+{
+    apr_pool_t *p = *state;
+    const char *hex64 = "00112233445566778899aabbccddeeff"
+                        "00112233445566778899aabbccddeeff";
+    const unsigned char *pepper;
+    apr_size_t len;
+    const char *path = pepper_file(p, apr_pstrcat(p, hex64, "\n", NULL),
+                                   APR_UREAD | APR_UWRITE);
+
+    assert_null(mp_read_pepper(p, path, &pepper, &len));
+    assert_int_equal(len, 64);          /* the newline is not part of it */
+    assert_memory_equal(pepper, hex64, 64);
+    apr_file_remove(path, p);
+    path = pepper_file(p, hex64, APR_UREAD | APR_GREAD);
+    assert_non_null(mp_read_pepper(p, path, &pepper, &len));
+    apr_file_remove(path, p);
+    path = pepper_file(p, "short\n", APR_UREAD);
+    assert_non_null(mp_read_pepper(p, path, &pepper, &len));
+    apr_file_remove(path, p);
+    assert_non_null(mp_read_pepper(p, "/nonexistent/pepper", &pepper, &len));
+    assert_non_null(mp_read_pepper(p, "/tmp", &pepper, &len));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +361,8 @@ int main(void)
         POOL_TEST(test_cache_endpoint_by_name),
         POOL_TEST(test_cache_endpoint_unknown_lists_every_name),
         POOL_TEST(test_cache_prefix),
+        POOL_TEST(test_tier_name),
+        POOL_TEST(test_pepper),
     };
     return cmocka_run_group_tests_name("config_parse", tests, NULL, NULL);
 }
