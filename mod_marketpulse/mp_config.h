@@ -45,6 +45,7 @@ typedef struct {
     int max_batch;             /* MarketPulseMaxBatch */
     const char *docs;          /* MarketPulseDocs: swagger-ui-dist's
                                   directory, "" for Off, NULL unset */
+    mp_cors_origins_t *cors;   /* MarketPulseCORSOrigin, NULL unset */
 } mp_dir_conf_t;
 
 struct mp_gate;
