@@ -6,6 +6,7 @@
 
 #include "apr_file_info.h"
 #include "apr_file_io.h"
+#include "apr_lib.h"
 #include "apr_strings.h"
 
 #include "mp_conf_parse.h"
@@ -124,6 +125,135 @@ const char *mp_parse_cache_coherence(int argc, char *const argv[],
     }
     *bound_ms = (int)v;
     return NULL;
+}
+
+#define CORS_ORIGIN_WANT "must be an origin, scheme://host[:port] with " \
+    "nothing after it (not even a /), or * alone, or Off alone"
+
+static const char *lower(apr_pool_t *p, const char *w)
+{
+    char *s = apr_pstrdup(p, w);
+
+    for (char *c = s; *c; c++) {
+        *c = (char)apr_tolower(*c);
+    }
+    return s;
+}
+
+/* The length of a URI scheme (RFC 3986) ending in "://", else 0. */
+static size_t cors_scheme_len(const char *w)
+{
+    size_t n = 0;
+
+    if (!apr_isalpha(w[0])) {
+        return 0;
+    }
+    while (apr_isalnum(w[n]) || w[n] == '+' || w[n] == '-' || w[n] == '.') {
+        n++;
+    }
+    return strncmp(w + n, "://", 3) == 0 ? n : 0;
+}
+
+/* The length of a host: a name of letters, digits, '-', '.' and '_'
+ * (browsers send international names in their xn-- form), or an IPv6
+ * literal in brackets.  0 when there is none. */
+static size_t cors_host_len(const char *h)
+{
+    size_t n = 0;
+
+    if (*h == '[') {
+        n = 1 + strspn(h + 1, "0123456789abcdefABCDEF:.");
+        return h[n] == ']' && n > 1 ? n + 1 : 0;
+    }
+    while (apr_isalnum(h[n]) || h[n] == '-' || h[n] == '.' || h[n] == '_') {
+        n++;
+    }
+    return n;
+}
+
+/* NULL when the port (the text after ':') is one a browser would write:
+ * digits, 1-65535, not the scheme's default, which it leaves out. */
+static const char *cors_port(const char *scheme, size_t slen,
+                             const char *port)
+{
+    long v;
+
+    if (port[strspn(port, "0123456789")] != '\0'
+        || !mp_parse_bounded_int(port, 1, 65535, &v)) {
+        return CORS_ORIGIN_WANT;
+    }
+    if ((v == 80 && slen == 4 && strncasecmp(scheme, "http", 4) == 0)
+        || (v == 443 && slen == 5 && strncasecmp(scheme, "https", 5) == 0)) {
+        return "browsers leave the scheme's default port out of the "
+               "Origin they send: write the origin without it";
+    }
+    return NULL;
+}
+
+/* One origin word: NULL with *norm its lowercase form, or the error. */
+static const char *cors_origin(apr_pool_t *p, const char *w,
+                               const char **norm)
+{
+    size_t slen = cors_scheme_len(w), hlen;
+    const char *host, *end, *err;
+
+    if (strcasecmp(w, "null") == 0) {
+        return "null is the origin of sandboxed and file: documents, which "
+               "any page can make: it cannot be trusted";
+    }
+    if (strchr(w, '*')) {
+        return "wildcards are not supported: list each origin, or give * "
+               "alone for every origin";
+    }
+    if (slen == 0) {
+        return CORS_ORIGIN_WANT;
+    }
+    host = w + slen + 3;
+    hlen = cors_host_len(host);
+    end = host + hlen;
+    if (hlen == 0 || (*end != '\0' && *end != ':')) {
+        return CORS_ORIGIN_WANT;
+    }
+    if (*end == ':' && (err = cors_port(w, slen, end + 1)) != NULL) {
+        return err;
+    }
+    *norm = lower(p, w);
+    return NULL;
+}
+
+const char *mp_parse_cors_origins(apr_pool_t *p, int argc, char *const argv[],
+                                  mp_cors_origins_t *out, const char **bad)
+{
+    const char *norm, *err;
+
+    *bad = argc > 0 ? argv[0] : "";
+    for (int i = 0; i < argc; i++) {
+        int star = strcmp(argv[i], "*") == 0;
+
+        *bad = argv[i];
+        if (star || strcasecmp(argv[i], "off") == 0) {
+            if (argc > 1 || out->mode != MP_CORS_UNSET) {
+                return star ? "* stands alone: it allows every origin"
+                            : "Off stands alone: it allows no origin";
+            }
+            out->mode = star ? MP_CORS_ANY : MP_CORS_OFF;
+            return NULL;
+        }
+        if (out->mode != MP_CORS_UNSET && out->mode != MP_CORS_LIST) {
+            return apr_pstrcat(p, "this section already gave ",
+                               out->mode == MP_CORS_ANY ? "*" : "Off",
+                               ", which stands alone", NULL);
+        }
+        if ((err = cors_origin(p, argv[i], &norm)) != NULL) {
+            return err;
+        }
+        if (out->origins == NULL) {
+            out->origins = apr_array_make(p, 4, sizeof(const char *));
+        }
+        out->mode = MP_CORS_LIST;
+        APR_ARRAY_PUSH(out->origins, const char *) = norm;
+    }
+    return argc > 0 ? NULL : CORS_ORIGIN_WANT;
 }
 
 const char *mp_parse_tier_name(const char *text)

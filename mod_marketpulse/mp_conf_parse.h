@@ -6,6 +6,7 @@
 #define MP_CONF_PARSE_H
 
 #include "apr_pools.h"
+#include "apr_tables.h"
 
 /* The endpoints whose answers are cached, each with its own TTL. */
 typedef enum {
@@ -55,6 +56,28 @@ const char *mp_parse_cache_coherence(int argc, char *const argv[],
 
 /* NULL when text may begin every cache key, else the error text. */
 const char *mp_parse_cache_prefix(const char *text);
+
+/* The origins MarketPulseCORSOrigin lets read answers from a browser. */
+typedef enum {
+    MP_CORS_UNSET,             /* not given in this section */
+    MP_CORS_OFF,               /* Off: no CORS here (a nested section) */
+    MP_CORS_ANY,               /* "*": every origin, never credentials */
+    MP_CORS_LIST               /* the listed origins, with credentials */
+} mp_cors_mode_t;
+
+typedef struct {
+    mp_cors_mode_t mode;
+    apr_array_header_t *origins;   /* MP_CORS_LIST: const char *, in
+                                      lowercase as browsers send them */
+} mp_cors_origins_t;
+
+/* MarketPulseCORSOrigin's words: origins (scheme://host[:port], nothing
+ * after), or "*" alone, or Off alone.  A second line of one section adds
+ * its origins to the first's (out as the first left it; zeroed for the
+ * first); "*" and Off stand alone in their section.  NULL, or the error
+ * text with *bad the word to quote. */
+const char *mp_parse_cors_origins(apr_pool_t *p, int argc, char *const argv[],
+                                  mp_cors_origins_t *out, const char **bad);
 
 /* A tier's name, as MarketPulseUserTier and api_keys.tier hold it: 1-32
  * of letters, digits, '_' and '-'.  NULL, or what a good one looks like. */

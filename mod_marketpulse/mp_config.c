@@ -54,6 +54,8 @@ void *mp_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->max_body = MERGE_INT(max_body);
     dc->max_batch = MERGE_INT(max_batch);
     dc->docs = add->docs ? add->docs : base->docs;
+    /* a nested section's list replaces the outer one, as Off does */
+    dc->cors = add->cors ? add->cors : base->cors;
     dc->auth = MERGE_INT(auth);
     dc->anonymous_scopes = MERGE_INT(anonymous_scopes);
     dc->auth_open = MERGE_INT(auth_open);
@@ -390,6 +392,21 @@ static const char *set_docs(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+/* MarketPulseCORSOrigin origin [origin ...] | * | Off; a second line in
+ * the section adds its origins to the first's. */
+static const char *set_cors_origin(cmd_parms *cmd, void *dconf, int argc,
+                                   char *const argv[])
+{
+    mp_dir_conf_t *dc = dconf;
+    const char *bad, *err;
+
+    if (dc->cors == NULL) {
+        dc->cors = apr_pcalloc(cmd->pool, sizeof(*dc->cors));
+    }
+    err = mp_parse_cors_origins(cmd->pool, argc, argv, dc->cors, &bad);
+    return err ? bad_value(cmd, bad, err) : NULL;
+}
+
 /* MarketPulseAuth off | optional | required */
 static const char *set_auth(cmd_parms *cmd, void *dconf, const char *arg)
 {
@@ -659,6 +676,10 @@ const command_rec mp_directives[] = {
     AP_INIT_TAKE1("MarketPulseDocs", set_docs, NULL, ACCESS_CONF,
                   "the directory of npm's swagger-ui-dist, to serve the "
                   "docs page here; or Off"),
+    AP_INIT_TAKE_ARGV("MarketPulseCORSOrigin", set_cors_origin, NULL,
+                      ACCESS_CONF, "origins (scheme://host[:port]) whose "
+                      "pages may read the API with credentials, or * for "
+                      "every origin without them, or Off"),
     AP_INIT_TAKE1("MarketPulseAuth", set_auth, NULL, ACCESS_CONF,
                   "off (no keys), optional (a key is checked when sent) or "
                   "required (no answer without a key)"),

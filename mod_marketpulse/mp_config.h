@@ -53,6 +53,7 @@ typedef struct {
     int max_batch;             /* MarketPulseMaxBatch */
     const char *docs;          /* MarketPulseDocs: swagger-ui-dist's
                                   directory, "" for Off, NULL unset */
+    mp_cors_origins_t *cors;   /* MarketPulseCORSOrigin, NULL unset */
     int auth;                  /* MarketPulseAuth: mp_auth_mode_t */
     int anonymous_scopes;      /* MarketPulseAnonymousScopes: MP_SCOPE_* */
     int auth_open;             /* MarketPulseAuthOpen On|Off: probes,

@@ -1,5 +1,6 @@
-/* Dispatch: is this request ours, which route, 404/405/OPTIONS, then the
- * route's handler with the decoded query string. */
+/* Dispatch: is this request ours, which route, 404/405/OPTIONS (CORS
+ * preflights among them), then the route's handler with the decoded query
+ * string. */
 #include <string.h>
 
 #include "httpd.h"
@@ -11,14 +12,15 @@
 #include "api/api.h"
 #include "mp_access.h"
 #include "mp_cache.h"
+#include "mp_cors.h"
 #include "mp_ctx.h"
 #include "mp_docs.h"
 #include "mp_handler.h"
 #include "mp_log.h"
 #include "mp_metrics.h"
 
-static int answer_unrouted(request_rec *r, mp_route_result_t res,
-                           const mp_route_match_t *m)
+static int answer_unrouted(request_rec *r, const mp_dir_conf_t *dc,
+                           mp_route_result_t res, const mp_route_match_t *m)
 {
     if (res == MP_ROUTE_NOT_FOUND) {
         return mp_respond_error(r, HTTP_NOT_FOUND, apr_psprintf(r->pool,
@@ -28,6 +30,9 @@ static int answer_unrouted(request_rec *r, mp_route_result_t res,
     apr_table_setn(r->err_headers_out, "Allow",
                    apr_pstrcat(r->pool, m->allow, ", OPTIONS", NULL));
     if (r->method_number == M_OPTIONS) {
+        /* before any access check of the route: a preflight carries no
+         * key */
+        mp_cors_preflight(r, dc, m->allow);
         r->status = HTTP_NO_CONTENT;
         return OK;
     }
@@ -71,6 +76,9 @@ int mp_translate_name(request_rec *r)
      * request (access and auth run before any handler) and its own error
      * answers name it too */
     mp_response_begin(r);
+    /* now too, for the same reason: a browser reads an error (httpd's
+     * own, an access check's) only when it carries them */
+    mp_cors_begin(r, dc);
     mp_metrics_request_begins(r);
     return DECLINED;
 }
@@ -117,9 +125,10 @@ int mp_handler(request_rec *r)
         return DECLINED;
     }
     mp_response_begin(r);
+    mp_cors_begin(r, dc);
     res = mp_route_match(r->pool, mp_api_routes, r->method, path, &m);
     if (res != MP_ROUTE_FOUND) {
-        return answer_unrouted(r, res, &m);
+        return answer_unrouted(r, dc, res, &m);
     }
     mp_ctx(r)->route = m.route;
     if (!mp_access_allows(r, dc, m.route, &pb)) {

@@ -17,7 +17,14 @@ The document's info states the conventions no operation lists, and they
 are checked as stated: HEAD is GET without a body; OPTIONS is 204 with
 Allow; another method is 405 MethodNotAllowed with Allow; a path the
 document lacks is 404 NotFound.  Allow must name exactly the path's
-documented methods, HEAD (with GET) and OPTIONS.
+documented methods, HEAD (with GET) and OPTIONS.  Cross-origin requests
+(info, "Browsers: CORS") are held to the rules stated there: an
+Access-Control-Allow-Origin only for a request with an Origin, naming it
+or `*`, with Vary naming Origin; credentials never with `*`; every
+header of the document's own that the answer sends and a page cannot
+read without it (not CORS-safelisted, not Set-Cookie) exposed; the
+preflight fields only on the answer to a preflight, there with the
+methods of Allow.
 
 Not checked: answers outside the mount points (/metrics), httpd's own HTML
 error pages for a 4xx (a <Location> denied or with MarketPulse Off, a
@@ -38,6 +45,14 @@ DOCUMENT = os.path.join(os.path.dirname(__file__), "..", "..", "docs",
 MAX_ERRORS = 5                  # schema errors told of one answer
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch",
            "trace")
+# what a page reads without Access-Control-Expose-Headers, and what it
+# never reads (Fetch: CORS-safelisted response headers, forbidden ones)
+CORS_READABLE = {"cache-control", "content-language", "content-length",
+                 "content-type", "expires", "last-modified", "pragma"}
+CORS_NEVER_READ = {"set-cookie", "set-cookie2"}
+CORS_PREFLIGHT_ONLY = ("Access-Control-Allow-Methods",
+                       "Access-Control-Allow-Headers",
+                       "Access-Control-Max-Age")
 
 
 class Drift(AssertionError):
@@ -139,9 +154,10 @@ class Contract:
 
     # -- one answer -------------------------------------------------------
 
-    def problems(self, method, path, status, headers, body):
+    def problems(self, method, path, status, headers, body, sent=None):
         """The drifts of one answer, each a line naming its place in the
-        document; body is None when it was not read (streamed)."""
+        document; body is None when it was not read (streamed); sent are
+        the request's headers, when known."""
         api_path = self.api_path(path)
         if api_path is None:
             return self.count("outside the mount points")
@@ -157,6 +173,8 @@ class Contract:
                     % (status, where, ", ".join(sorted(responses)))]
         resp, where = self.deref(responses[key], "%s/%s" % (where, key))
         out = self.header_problems(resp, where, headers)
+        if sent is not None:
+            out += self.cors_problems(method, status, sent, headers)
         if allow is not None:
             sent = {m.strip() for m in headers.get("Allow", "").split(",")
                     if m.strip()}
@@ -189,6 +207,64 @@ class Contract:
             if name.lower() in self.own_headers - documented:
                 out.append("header %s is sent but not documented for this "
                            "response (%s/headers)" % (name, where))
+        return out
+
+    def cors_problems(self, method, status, sent, headers):
+        """The rules of info's "Browsers: CORS" for one answer."""
+        origin = sent.get("Origin")
+        allowed = headers.get("Access-Control-Allow-Origin")
+        # a preflight that failed (404) is answered as any request is
+        preflight = method == "OPTIONS" and origin is not None \
+            and "Access-Control-Request-Method" in sent and status < 300
+        if allowed is None:
+            return ["header %s without Access-Control-Allow-Origin (info: "
+                    "Browsers: CORS)" % n for n in headers
+                    if n.lower().startswith("access-control-")]
+        out = []
+        if allowed not in ("*", origin):
+            out.append("header Access-Control-Allow-Origin: %r for Origin "
+                       "%r (info: Browsers: CORS)" % (allowed, origin))
+        vary = {v.strip().lower() for v in headers.get("Vary", "").split(",")}
+        if "origin" not in vary:
+            out.append("header Vary: %r does not name Origin (info: "
+                       "Browsers: CORS)" % headers.get("Vary"))
+        credentials = headers.get("Access-Control-Allow-Credentials")
+        if credentials is not None and (credentials != "true"
+                                        or allowed == "*"):
+            out.append("header Access-Control-Allow-Credentials: %r with "
+                       "Access-Control-Allow-Origin %r (info: Browsers: "
+                       "CORS)" % (credentials, allowed))
+        if preflight:
+            return out + self.preflight_problems(headers)
+        out += ["header %s on an answer to no preflight (info: Browsers: "
+                "CORS)" % n for n in CORS_PREFLIGHT_ONLY if n in headers]
+        exposed = {n.strip().lower() for n in headers.get(
+            "Access-Control-Expose-Headers", "").split(",")}
+        hidden = sorted(n for n in headers if n.lower() in self.own_headers
+                        - CORS_READABLE - CORS_NEVER_READ - exposed)
+        if hidden:
+            out.append("header(s) %s sent but not in Access-Control-Expose-"
+                       "Headers (info: Browsers: CORS)" % ", ".join(hidden))
+        return out
+
+    def preflight_problems(self, headers):
+        out = []
+        methods = {m.strip() for m in headers.get(
+            "Access-Control-Allow-Methods", "").split(",") if m.strip()}
+        allow = {m.strip() for m in headers.get("Allow", "").split(",")
+                 if m.strip()} - {"OPTIONS"}
+        if methods != allow:
+            out.append("header Access-Control-Allow-Methods: %r, Allow "
+                       "names %s (info: Browsers: CORS)" % (headers.get(
+                           "Access-Control-Allow-Methods"),
+                           ", ".join(sorted(allow))))
+        for name in CORS_PREFLIGHT_ONLY[1:]:
+            if name not in headers:
+                out.append("header %s is missing from the answer to a "
+                           "preflight (info: Browsers: CORS)" % name)
+        if not headers.get("Access-Control-Max-Age", "0").isdigit():
+            out.append("header Access-Control-Max-Age: %r is no number of "
+                       "seconds" % headers.get("Access-Control-Max-Age"))
         return out
 
     def content_problems(self, resp, where, ctype, body):
@@ -263,16 +339,18 @@ class Contract:
         __tracebackhide__ = True     # pytest shows the test's line instead
         self.check_raw(response.request.method, response.request.path_url,
                        response.status_code, response.headers,
-                       None if streamed else response.content)
+                       None if streamed else response.content,
+                       response.request.headers)
         return response
 
-    def check_raw(self, method, target, status, headers, body):
-        """Checks one answer (headers: any case-insensitive mapping, as
-        http.client's); a drift fails the test, and one seen in another
-        thread than the main one is kept for the test's teardown."""
+    def check_raw(self, method, target, status, headers, body, sent=None):
+        """Checks one answer (headers, and the request's sent when known:
+        any case-insensitive mapping, as http.client's); a drift fails the
+        test, and one seen in another thread than the main one is kept for
+        the test's teardown."""
         __tracebackhide__ = True
         found = self.problems(method, unquote(urlsplit(target).path), status,
-                              headers, body)
+                              headers, body, sent)
         if not found:
             return
         message = "%s %s -> %d drifts from docs/openapi.json:\n  %s" % (

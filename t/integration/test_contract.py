@@ -116,3 +116,100 @@ def test_a_streamed_answer_has_its_headers_checked(contract):
            "(#/components/headers/Content-Disposition)" in found
     assert any(d.startswith("Content-Type 'text/plain' is not documented")
                for d in found)
+
+
+APP = "http://localhost:3000"
+ASK = {"Origin": APP, "Access-Control-Request-Method": "POST"}
+EXPOSED = ("X-Request-ID, X-Cache, ETag, Location, Retry-After, Allow, "
+           "Content-Disposition, Idempotent-Replayed, X-MarketPulse-Generation")
+CORS = {"Access-Control-Allow-Origin": APP, "Vary": "Origin",
+        "Access-Control-Allow-Credentials": "true",
+        "Access-Control-Expose-Headers": EXPOSED}
+
+
+def cors_drifts(contract, method, target, status, headers, sent, body=b""):
+    return contract.problems(method, target, status,
+                             CaseInsensitiveDict(headers), body,
+                             CaseInsensitiveDict(sent))
+
+
+def test_cors_answers_that_follow_the_rules_pass(contract):
+    assert cors_drifts(contract, "GET", "/api/customers/7", 404,
+                       dict(JSON, **CORS), {"Origin": APP},
+                       error("NOT_FOUND")) == []
+    star = dict(JSON, **CORS)
+    star["Access-Control-Allow-Origin"] = "*"
+    del star["Access-Control-Allow-Credentials"]
+    assert cors_drifts(contract, "GET", "/api/customers/7", 404, star,
+                       {"Origin": "https://else.example"},
+                       error("NOT_FOUND")) == []
+    preflight = dict(ID, Allow="GET, HEAD, POST, OPTIONS", Vary="Origin",
+                     **{"Access-Control-Allow-Origin": APP,
+                        "Access-Control-Allow-Methods": "GET, HEAD, POST",
+                        "Access-Control-Allow-Headers": "Content-Type",
+                        "Access-Control-Max-Age": "600"})
+    assert cors_drifts(contract, "OPTIONS", "/api/transactions", 204,
+                       preflight, ASK) == []
+
+
+def test_cors_origin_is_the_requests_or_none(contract):
+    [d] = cors_drifts(contract, "GET", "/api/customers/7", 404,
+                      dict(JSON, **CORS), {"Origin": "http://evil.example"},
+                      error("NOT_FOUND"))
+    assert d.startswith("header Access-Control-Allow-Origin: "
+                        "'http://localhost:3000' for Origin "
+                        "'http://evil.example'")
+    [d] = cors_drifts(contract, "GET", "/api/customers/7", 404,
+                      dict(JSON, **CORS), {}, error("NOT_FOUND"))
+    assert "for Origin None" in d
+
+
+def test_cors_needs_vary_and_no_credentials_with_star(contract):
+    headers = dict(JSON, **CORS)
+    headers["Access-Control-Allow-Origin"] = "*"
+    del headers["Vary"]
+    found = cors_drifts(contract, "GET", "/api/customers/7", 404, headers,
+                        {"Origin": APP}, error("NOT_FOUND"))
+    assert any(d.startswith("header Vary: None does not name Origin")
+               for d in found)
+    assert any(d.startswith("header Access-Control-Allow-Credentials: "
+                            "'true' with Access-Control-Allow-Origin '*'")
+               for d in found)
+
+
+def test_cors_exposes_every_header_of_the_api(contract):
+    headers = dict(JSON, **CORS)
+    headers["Access-Control-Expose-Headers"] = "ETag"
+    [d] = cors_drifts(contract, "GET", "/api/customers/7", 404, headers,
+                      {"Origin": APP}, error("NOT_FOUND"))
+    assert d.startswith("header(s) X-Request-ID sent but not in "
+                        "Access-Control-Expose-Headers")
+
+
+def test_cors_fields_without_an_allowed_origin_are_drifts(contract):
+    found = cors_drifts(contract, "OPTIONS", "/api/transactions", 204,
+                        dict(ID, Allow="GET, HEAD, POST, OPTIONS",
+                             **{"Access-Control-Allow-Methods": "GET"}),
+                        ASK)
+    assert found == ["header Access-Control-Allow-Methods without "
+                     "Access-Control-Allow-Origin (info: Browsers: CORS)"]
+
+
+def test_cors_preflight_names_the_methods_of_allow(contract):
+    headers = dict(ID, Allow="GET, HEAD, POST, OPTIONS", Vary="Origin",
+                   **{"Access-Control-Allow-Origin": APP,
+                      "Access-Control-Allow-Methods": "GET, HEAD"})
+    found = cors_drifts(contract, "OPTIONS", "/api/transactions", 204,
+                        headers, ASK)
+    assert any(d.startswith("header Access-Control-Allow-Methods: "
+                            "'GET, HEAD', Allow names GET, HEAD, POST")
+               for d in found)
+    assert any(d.startswith("header Access-Control-Allow-Headers is "
+                            "missing") for d in found)
+    # and only a preflight has them
+    found = cors_drifts(contract, "GET", "/api/customers/7", 404,
+                        dict(JSON, **dict(CORS, **{
+                            "Access-Control-Max-Age": "600"})),
+                        {"Origin": APP}, error("NOT_FOUND"))
+    assert found == ["header Access-Control-Max-Age on an answer to no "
+                     "preflight (info: Browsers: CORS)"]

@@ -294,6 +294,132 @@ static void test_cache_coherence(void **state)
     assert_non_null(coherence(0, NULL, NULL, &bound, &bad));
 }
 
+/* One MarketPulseCORSOrigin line (up to three words) into o. */
+static const char *cors(apr_pool_t *p, mp_cors_origins_t *o, int argc,
+                        const char *w1, const char *w2, const char *w3,
+                        const char **bad)
+{
+    char *argv[3] = { (char *)w1, (char *)w2, (char *)w3 };
+
+    return mp_parse_cors_origins(p, argc, argv, o, bad);
+}
+
+static const char *cors_one(apr_pool_t *p, const char *word,
+                            const char **bad)
+{
+    mp_cors_origins_t o = { MP_CORS_UNSET, NULL };
+
+    return cors(p, &o, 1, word, NULL, NULL, bad);
+}
+
+static void test_cors_origins_are_listed_in_lowercase(void **state)
+{
+    apr_pool_t *p = *state;
+    mp_cors_origins_t o = { MP_CORS_UNSET, NULL };
+    const char *bad;
+
+    assert_null(cors(p, &o, 2, "http://localhost:3000",
+                     "HTTPS://App.Example.COM", NULL, &bad));
+    assert_int_equal(o.mode, MP_CORS_LIST);
+    assert_int_equal(o.origins->nelts, 2);
+    assert_string_equal(APR_ARRAY_IDX(o.origins, 0, const char *),
+                        "http://localhost:3000");
+    assert_string_equal(APR_ARRAY_IDX(o.origins, 1, const char *),
+                        "https://app.example.com");
+    /* a second line of the section adds to the first */
+    assert_null(cors(p, &o, 1, "https://[::1]:8443", NULL, NULL, &bad));
+    assert_int_equal(o.origins->nelts, 3);
+    assert_string_equal(APR_ARRAY_IDX(o.origins, 2, const char *),
+                        "https://[::1]:8443");
+}
+
+static void test_cors_origin_forms_browsers_send(void **state)
+{
+    apr_pool_t *p = *state;
+    const char *bad;
+
+    assert_null(cors_one(p, "https://example.com", &bad));
+    assert_null(cors_one(p, "http://127.0.0.1:8080", &bad));
+    assert_null(cors_one(p, "https://xn--bcher-kva.example", &bad));
+    assert_null(cors_one(p, "http://example.com:65535", &bad));
+    /* an app's own scheme (Capacitor, extensions) */
+    assert_null(cors_one(p, "capacitor://localhost", &bad));
+    assert_null(cors_one(p, "chrome-extension://abcdefghij", &bad));
+}
+
+static void test_cors_origin_refuses_what_no_browser_sends(void **state)
+{
+    apr_pool_t *p = *state;
+    const char *bad;
+    const char *refused[] = {
+        "https://example.com/", "https://example.com/app",
+        "https://example.com?x=1", "https://example.com#top",
+        "example.com", "//example.com", "https://", "https://:443",
+        "https://user@example.com", "https://example.com:",
+        "https://example.com:0", "https://example.com:65536",
+        "https://example.com:+80", "https://example.com: 80",
+        "https://exa mple.com", "https://b\xc3\xbc" "cher.example",
+        "https://[::1", "https://[]", "1http://example.com", ""
+    };
+
+    for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+        const char *err = cors_one(p, refused[i], &bad);
+
+        if (err == NULL) {
+            fail_msg("accepted '%s'", refused[i]);
+        }
+        assert_string_equal(bad, refused[i]);
+        assert_non_null(strstr(err, "scheme://host[:port]"));
+    }
+}
+
+static void test_cors_origin_says_why_for_common_mistakes(void **state)
+{
+    apr_pool_t *p = *state;
+    const char *bad;
+
+    assert_non_null(strstr(cors_one(p, "https://example.com:443", &bad),
+                           "default port"));
+    assert_non_null(strstr(cors_one(p, "http://example.com:80", &bad),
+                           "default port"));
+    /* the other scheme's default is a port like any other */
+    assert_null(cors_one(p, "http://example.com:443", &bad));
+    assert_non_null(strstr(cors_one(p, "https://*.example.com", &bad),
+                           "wildcards are not supported"));
+    assert_non_null(strstr(cors_one(p, "null", &bad), "cannot be trusted"));
+    assert_string_equal(bad, "null");
+}
+
+static void test_cors_star_and_off_stand_alone(void **state)
+{
+    apr_pool_t *p = *state;
+    mp_cors_origins_t o = { MP_CORS_UNSET, NULL };
+    const char *bad;
+
+    assert_null(cors(p, &o, 1, "*", NULL, NULL, &bad));
+    assert_int_equal(o.mode, MP_CORS_ANY);
+    /* nothing after it, on its line or the next */
+    assert_non_null(cors(p, &o, 1, "https://example.com", NULL, NULL, &bad));
+    assert_string_equal(bad, "https://example.com");
+    o.mode = MP_CORS_UNSET;
+    assert_non_null(strstr(cors(p, &o, 2, "https://example.com", "*", NULL,
+                                &bad), "* stands alone"));
+    assert_string_equal(bad, "*");
+    o.mode = MP_CORS_UNSET;
+    o.origins = NULL;
+    assert_null(cors(p, &o, 1, "OFF", NULL, NULL, &bad));
+    assert_int_equal(o.mode, MP_CORS_OFF);
+    assert_non_null(strstr(cors(p, &o, 1, "*", NULL, NULL, &bad),
+                           "* stands alone"));
+    o.mode = MP_CORS_UNSET;
+    assert_non_null(strstr(cors(p, &o, 3, "http://a.example", "off",
+                                "http://b.example", &bad),
+                           "Off stands alone"));
+    assert_string_equal(bad, "off");
+    o.mode = MP_CORS_UNSET;
+    assert_non_null(cors(p, &o, 0, NULL, NULL, NULL, &bad));
+}
+
 static void test_tier_name(void **state)
 {
     (void)state;
@@ -363,6 +489,11 @@ int main(void)
         POOL_TEST(test_cache_prefix),
         POOL_TEST(test_tier_name),
         POOL_TEST(test_pepper),
+        POOL_TEST(test_cors_origins_are_listed_in_lowercase),
+        POOL_TEST(test_cors_origin_forms_browsers_send),
+        POOL_TEST(test_cors_origin_refuses_what_no_browser_sends),
+        POOL_TEST(test_cors_origin_says_why_for_common_mistakes),
+        POOL_TEST(test_cors_star_and_off_stand_alone),
     };
     return cmocka_run_group_tests_name("config_parse", tests, NULL, NULL);
 }
