@@ -10,6 +10,7 @@
 #include "util_filter.h"
 
 #include "mp_access.h"
+#include "mp_bandwidth.h"
 #include "mp_cache.h"
 #include "mp_cache_backend.h"
 #include "mp_config.h"
@@ -49,7 +50,17 @@ static int mp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (rv == OK) {
         rv = mp_access_post_config(pconf, s);
     }
+
     return rv != OK ? rv : mp_cache_post_config(pconf, ptemp, s);
+}
+
+static int mp_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    return mp_bandwidth_check_config(s);
 }
 
 static void mp_child_init(apr_pool_t *p, server_rec *s)
@@ -71,6 +82,7 @@ static void mp_register_hooks(apr_pool_t *p)
     ap_register_output_filter(MP_CACHE_SAVE_FILTER, mp_cache_save_filter,
                               NULL, AP_FTYPE_RESOURCE);
     ap_hook_pre_config(mp_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(mp_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(mp_child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_translate_name(mp_translate_name, NULL, NULL, APR_HOOK_FIRST);

@@ -271,6 +271,21 @@ const char *mp_parse_tier_name(const char *text)
 #define PEPPER_MIN 32
 #define PEPPER_MAX 4096
 
+const char *mp_parse_bandwidth(const char *text, mp_bandwidth_t *out)
+{
+    long v;
+
+    out->kib_per_s = 0;
+    if (strcasecmp(text, "off") == 0) {
+        return NULL;
+    }
+    if (!mp_parse_bounded_int(text, 1, MP_BANDWIDTH_MAX_KIB, &v)) {
+        return "must be KiB/s from 1 to 1048576, or off";
+    }
+    out->kib_per_s = (int)v;
+    return NULL;
+}
+
 const char *mp_read_pepper(apr_pool_t *p, const char *path,
                            const unsigned char **out, apr_size_t *len)
 {

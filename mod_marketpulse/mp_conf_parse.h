@@ -83,6 +83,17 @@ const char *mp_parse_cors_origins(apr_pool_t *p, int argc, char *const argv[],
  * of letters, digits, '_' and '-'.  NULL, or what a good one looks like. */
 const char *mp_parse_tier_name(const char *text);
 
+/* A tier's bandwidth (MarketPulseTierBandwidth), as mod_ratelimit reads
+ * it (rate-limit, KiB/s), up to MP_BANDWIDTH_MAX_KIB: far below where
+ * mod_ratelimit's int arithmetic (value x 1024) overflows. */
+#define MP_BANDWIDTH_MAX_KIB 1048576
+typedef struct {
+    int kib_per_s;             /* 0: off (the tier is not throttled) */
+} mp_bandwidth_t;
+
+/* KiB/s or off: NULL with *out filled, or the error text. */
+const char *mp_parse_bandwidth(const char *text, mp_bandwidth_t *out);
+
 /* The pepper of API key hashes: the file's bytes, a trailing newline
  * dropped, at least 32 of them (4 KB at most), and the file readable by
  * its owner alone.  NULL with *out, *len set, or what is wrong. */

@@ -4,6 +4,7 @@
 
 #include "httpd.h"
 #include "http_log.h"
+#include "apr_hash.h"
 #include "apr_strings.h"
 
 #include "mp_apikey.h"
@@ -76,6 +77,7 @@ void *mp_create_srv_conf(apr_pool_t *p, server_rec *s)
     sc->stmt_timeout_ms = MP_UNSET;
     sc->db_wait_ms = MP_UNSET;
     sc->db_slots = MP_UNSET;
+    sc->export_slots = MP_UNSET;
     sc->redis_timeout_ms = MP_UNSET;
     sc->cache_shm_size = MP_UNSET;
     sc->coherence_ms = MP_UNSET;
@@ -96,6 +98,12 @@ void *mp_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->stmt_timeout_ms = MERGE_INT(stmt_timeout_ms);
     sc->db_wait_ms = MERGE_INT(db_wait_ms);
     sc->db_slots = MERGE_INT(db_slots);
+    sc->export_slots = MERGE_INT(export_slots);
+    /* a virtual host's tiers add to the main server's, a tier it names
+     * again is its own */
+    sc->bandwidth = add->bandwidth && base->bandwidth
+        ? apr_hash_overlay(p, add->bandwidth, base->bandwidth)
+        : add->bandwidth ? add->bandwidth : base->bandwidth;
     sc->redis_host = add->redis_host ? add->redis_host : base->redis_host;
     sc->redis_port = add->redis_host ? add->redis_port : base->redis_port;
     sc->redis_password = add->redis_host ? add->redis_password
@@ -194,6 +202,20 @@ int mp_conf_db_wait_ms(const mp_srv_conf_t *sc)
 int mp_conf_db_slots(const mp_srv_conf_t *sc)
 {
     return value_or(sc->db_slots, MP_DEFAULT_DB_SLOTS);
+}
+
+int mp_conf_export_slots(const mp_srv_conf_t *sc)
+{
+    return value_or(sc->export_slots, MP_DEFAULT_EXPORT_SLOTS);
+}
+
+const mp_bandwidth_t *mp_conf_bandwidth(const mp_srv_conf_t *sc,
+                                        const char *tier)
+{
+    const mp_bandwidth_t *bw = sc->bandwidth
+        ? apr_hash_get(sc->bandwidth, tier, APR_HASH_KEY_STRING) : NULL;
+
+    return bw && bw->kib_per_s > 0 ? bw : NULL;
 }
 
 int mp_conf_cache_ttl(const mp_dir_conf_t *dc, mp_cache_endpoint_t ep)
@@ -464,6 +486,33 @@ static const char *set_user_tier(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* MarketPulseTierBandwidth tier KiB/s|off: a later line for the same
+ * tier replaces the earlier one. */
+static const char *set_tier_bandwidth(cmd_parms *cmd, void *dconf,
+                                      const char *tier, const char *rate)
+{
+    mp_srv_conf_t *sc = ap_get_module_config(cmd->server->module_config,
+                                             &marketpulse_module);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    mp_bandwidth_t *bw = apr_pcalloc(cmd->pool, sizeof(*bw));
+
+    (void)dconf;
+    if (err) {
+        return err;
+    }
+    if ((err = mp_parse_tier_name(tier)) != NULL) {
+        return bad_value(cmd, tier, err);
+    }
+    if ((err = mp_parse_bandwidth(rate, bw)) != NULL) {
+        return bad_value(cmd, rate, err);
+    }
+    if (sc->bandwidth == NULL) {
+        sc->bandwidth = apr_hash_make(cmd->pool);
+    }
+    apr_hash_set(sc->bandwidth, tier, APR_HASH_KEY_STRING, bw);
+    return NULL;
+}
+
 /* MarketPulseAuthPepper /path: read now, while httpd still runs as root,
  * so the file can be readable by root alone; refused when others may
  * read it, since with the pepper a copy of api_keys can be brute-forced
@@ -571,6 +620,9 @@ static const int_directive_t d_db_wait = {
 static const int_directive_t d_db_slots = {
     &slots_range, offsetof(mp_srv_conf_t, db_slots), 1
 };
+static const int_directive_t d_export_slots = {
+    &slots_range, offsetof(mp_srv_conf_t, export_slots), 1
+};
 static const int_directive_t d_redis_timeout = {
     &redis_timeout_range, offsetof(mp_srv_conf_t, redis_timeout_ms), 1
 };
@@ -625,6 +677,13 @@ const command_rec mp_directives[] = {
                   (void *)&d_db_slots, RSRC_CONF,
                   "statements the host runs at once, all children together: "
                   "about PostgreSQL's cores"),
+    AP_INIT_TAKE1("MarketPulseExportSlots", set_int,
+                  (void *)&d_export_slots, RSRC_CONF,
+                  "exports the host streams at once, all children together, "
+                  "with slots of their own instead of MarketPulseDBSlots'"),
+    AP_INIT_TAKE2("MarketPulseTierBandwidth", set_tier_bandwidth, NULL,
+                  RSRC_CONF, "tier (anonymous: clients without a key) and "
+                  "the KiB/s mod_ratelimit sends its exports at, or off"),
     AP_INIT_FLAG("MarketPulseCache", set_dir_flag,
                  (void *)offsetof(mp_dir_conf_t, cache), ACCESS_CONF,
                  "On to cache successful reads (Redis, else shared memory)"),

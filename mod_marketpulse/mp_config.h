@@ -8,6 +8,7 @@
 
 #include "httpd.h"
 #include "http_config.h"
+#include "apr_hash.h"
 
 #include "mp_conf_parse.h"
 #include "mp_dbd_conf.h"
@@ -21,6 +22,7 @@
 #define MP_DEFAULT_STMT_TIMEOUT_MS  5000
 #define MP_DEFAULT_DB_WAIT_MS       1000
 #define MP_DEFAULT_DB_SLOTS         10
+#define MP_DEFAULT_EXPORT_SLOTS     2
 #define MP_DEFAULT_CACHE_TTL        30
 #define MP_DEFAULT_REDIS_TIMEOUT_MS 50
 #define MP_DEFAULT_CACHE_SHM_SIZE   (8 * 1024 * 1024)
@@ -70,6 +72,11 @@ typedef struct {
     int stmt_timeout_ms;       /* MarketPulseStatementTimeout, 0 = none */
     int db_wait_ms;            /* MarketPulseDBWait */
     int db_slots;              /* MarketPulseDBSlots */
+    struct mp_gate *export_gate;   /* the exports' own gate, made and
+                                      shared like gate */
+    int export_slots;          /* MarketPulseExportSlots */
+    apr_hash_t *bandwidth;     /* MarketPulseTierBandwidth: tier name ->
+                                  mp_bandwidth_t; NULL when none is set */
     const char *redis_host;    /* MarketPulseRedis host:port ... */
     int redis_port;            /* 0: redis_host is a Unix socket path */
     const char *redis_password;
@@ -121,6 +128,11 @@ int mp_conf_slow_query_ms(const mp_srv_conf_t *sc);
 int mp_conf_very_slow_query_ms(const mp_srv_conf_t *sc);
 int mp_conf_db_wait_ms(const mp_srv_conf_t *sc);
 int mp_conf_db_slots(const mp_srv_conf_t *sc);
+int mp_conf_export_slots(const mp_srv_conf_t *sc);
+/* The bandwidth of a tier ("anonymous" for clients without a key), or
+ * NULL when it is not throttled. */
+const mp_bandwidth_t *mp_conf_bandwidth(const mp_srv_conf_t *sc,
+                                        const char *tier);
 int mp_conf_cache_ttl(const mp_dir_conf_t *dc, mp_cache_endpoint_t ep);
 int mp_conf_redis_timeout_ms(const mp_srv_conf_t *sc);
 const char *mp_conf_cache_prefix(const mp_srv_conf_t *sc);

@@ -38,7 +38,11 @@ void mp_db_rollback(request_rec *r);
  * buffering it: on_row gets each row's cells (NULL for SQL NULL), valid
  * only during the call, and returns non-zero to stop, which cancels the
  * statement and drains the connection.  The statement runs in a read
- * transaction with its own statement timeout (ms, 0 for none). */
+ * transaction with its own statement timeout (ms, 0 for none), on a
+ * connection whose slot is one of the exports' gate
+ * (MarketPulseExportSlots): a stream holds it for the whole download,
+ * which a slow or throttled client makes long, and must not take the
+ * reads' slots (MP_DB_BUSY: none free in time). */
 typedef int (*mp_db_row_fn)(void *ctx, const char *const *cells, int ncols);
 mp_db_status_t mp_db_stream(request_rec *r, const mp_stmt_t *stmt,
                             const char *const *params, int timeout_ms,

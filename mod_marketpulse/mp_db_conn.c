@@ -1,6 +1,7 @@
-/* A request's hold on the database: a slot of the server's gate, then a
- * connection from mod_dbd's pool, both given back as soon as the handler
- * has its rows or, at the latest, before the request pool goes. */
+/* A request's hold on the database: a slot of the server's gate (the
+ * exports' own gate for a stream), then a connection from mod_dbd's
+ * pool, both given back as soon as the handler has its rows or, at the
+ * latest, before the request pool goes. */
 #include <string.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include "apr_dbd.h"
 #include "apr_optional.h"
 #include "http_config.h"
+#include "ap_mpm.h"
 #include "mod_dbd.h"
 #include "unixd.h"
 
@@ -33,6 +35,8 @@ typedef struct mp_db_req {
     PGconn *conn;              /* its native handle */
     int cleanup_registered;
     int txn_lost;              /* released inside BEGIN: rolled back */
+    int stream;                /* held for a whole download: its slot is
+                                  the exports' gate's */
 } db_request_t;
 
 /* The request's state, made on first use when create is set.  The one
@@ -48,30 +52,68 @@ static db_request_t *db_request(request_rec *r, int create)
     return ctx->db;
 }
 
-/* Each server's gate, made in the parent so that all its children share
+/* A gate of slots, made in the parent so that all the children share
  * it, and handed to httpd's User when the parent runs as root. */
+static apr_status_t make_gate(apr_pool_t *pconf, int slots, mp_gate_t **gate)
+{
+    apr_status_t rv = mp_gate_create(gate, slots, pconf);
+
+    if (rv == APR_SUCCESS && geteuid() == 0) {
+        rv = mp_gate_set_owner(*gate, (long)ap_unixd_config.user_id,
+                               (long)ap_unixd_config.group_id);
+    }
+    return rv;
+}
+
+/* What a child may hold at once is a connection per slot of either gate
+ * (both are the host's: one child may hold them all), at most one per
+ * thread.  A DBDMax below it makes a request wait inside mod_dbd, without
+ * bound (MOD_DBD.md): said at start-up, not refused, since a site may
+ * size its threads below it (docs/directives.md). */
+static void check_pool_size(server_rec *s, const mp_srv_conf_t *sc)
+{
+    int threads = 1, need = mp_conf_db_slots(sc) + mp_conf_export_slots(sc);
+
+    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS
+        || threads < 1) {
+        threads = 1;
+    }
+    if (threads < need) {
+        need = threads;
+    }
+    if (sc->dbd_pool.persist && sc->dbd_pool.max < need) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, MPLOGNO(01702)
+                     "DBDMax %d is below the connections one child may "
+                     "hold at once (%d: MarketPulseDBSlots %d + "
+                     "MarketPulseExportSlots %d, at most one per thread): "
+                     "a request past it waits inside mod_dbd without "
+                     "bound", sc->dbd_pool.max, need, mp_conf_db_slots(sc),
+                     mp_conf_export_slots(sc));
+    }
+}
+
+/* Each server's gates: the reads' (and writes') and the exports'. */
 static int create_gates(apr_pool_t *pconf, server_rec *s)
 {
     for (; s; s = s->next) {
         mp_srv_conf_t *sc = ap_get_module_config(s->module_config,
                                                  &marketpulse_module);
-        apr_status_t rv = mp_gate_create(&sc->gate, mp_conf_db_slots(sc),
-                                         pconf);
+        apr_status_t rv = make_gate(pconf, mp_conf_db_slots(sc), &sc->gate);
 
-        /* what the health shows of the pool this server was given */
-        mp_dbd_conf_read(ap_conftree, s->is_virtual ? s->defn_name : NULL,
-                         s->defn_line_number, &sc->dbd_pool);
-
-        if (rv == APR_SUCCESS && geteuid() == 0) {
-            rv = mp_gate_set_owner(sc->gate, (long)ap_unixd_config.user_id,
-                                   (long)ap_unixd_config.group_id);
+        if (rv == APR_SUCCESS) {
+            rv = make_gate(pconf, mp_conf_export_slots(sc),
+                           &sc->export_gate);
         }
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MPLOGNO(01102)
-                         "cannot create the database gate (a System V "
-                         "semaphore: see ipcs -l)");
+                         "cannot create the database gates (System V "
+                         "semaphores: see ipcs -l)");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        /* what the health shows of the pool this server was given */
+        mp_dbd_conf_read(ap_conftree, s->is_virtual ? s->defn_name : NULL,
+                         s->defn_line_number, &sc->dbd_pool);
+        check_pool_size(s, sc);
     }
     return OK;
 }
@@ -125,24 +167,45 @@ void mp_db_conn_release(request_rec *r)
     }
 }
 
-/* A slot of the gate, at once if one is free, else after a wait of at
- * most MarketPulseDBWait (both counted for the metrics). */
-static apr_status_t enter_gate(request_rec *r, const mp_srv_conf_t *sc)
+/* A slot of the request's gate, at once if one is free, else after a
+ * wait of at most MarketPulseDBWait (both counted for the metrics). */
+static apr_status_t enter_gate(request_rec *r, const mp_srv_conf_t *sc,
+                               int stream)
 {
-    if (mp_gate_enter(sc->gate, 0) == APR_SUCCESS) {
+    mp_gate_t *gate = stream ? sc->export_gate : sc->gate;
+
+    if (mp_gate_enter(gate, 0) == APR_SUCCESS) {
         return APR_SUCCESS;
     }
-    mp_stat_add(MP_STAT_GATE_WAITS, 1);
-    if (mp_gate_enter(sc->gate, apr_time_from_msec(mp_conf_db_wait_ms(sc)))
+    mp_stat_add(stream ? MP_STAT_EXPORT_GATE_WAITS : MP_STAT_GATE_WAITS, 1);
+    if (mp_gate_enter(gate, apr_time_from_msec(mp_conf_db_wait_ms(sc)))
         == APR_SUCCESS) {
         return APR_SUCCESS;
     }
-    mp_stat_add(MP_STAT_GATE_TIMEOUTS, 1);
+    mp_stat_add(stream ? MP_STAT_EXPORT_GATE_TIMEOUTS
+                       : MP_STAT_GATE_TIMEOUTS, 1);
     mp_db_count_error(MP_DB_BUSY);
-    mp_rlog(APLOG_WARNING, 0, r, MPLOGNO(01105),
-            "no database slot free after %d ms (MarketPulseDBSlots %d)",
-            mp_conf_db_wait_ms(sc), mp_conf_db_slots(sc));
+    if (stream) {
+        mp_rlog(APLOG_WARNING, 0, r, MPLOGNO(01703), "no export slot free "
+                "after %d ms (MarketPulseExportSlots %d)",
+                mp_conf_db_wait_ms(sc), mp_conf_export_slots(sc));
+    }
+    else {
+        mp_rlog(APLOG_WARNING, 0, r, MPLOGNO(01105), "no database slot "
+                "free after %d ms (MarketPulseDBSlots %d)",
+                mp_conf_db_wait_ms(sc), mp_conf_db_slots(sc));
+    }
     return APR_TIMEUP;
+}
+
+void mp_db_conn_stream(request_rec *r)
+{
+    db_request_t *dr = db_request(r, 1);
+
+    if (!dr->stream) {
+        release_conn(dr);      /* a read's slot is not an export's */
+        dr->stream = 1;
+    }
 }
 
 /* Through the gate, then from mod_dbd's pool (ap_dbd_open rather than
@@ -159,16 +222,17 @@ mp_db_status_t mp_db_conn_get(request_rec *r, PGconn **conn)
         *conn = dr->conn;
         return MP_DB_OK;
     }
-    if (sc->gate == NULL || dbd_open == NULL || !mp_db_session_ready()) {
+    if (sc->gate == NULL || sc->export_gate == NULL || dbd_open == NULL
+        || !mp_db_session_ready()) {
         return MP_DB_ERROR;
     }
     dr = db_request(r, 1);
     asked = apr_time_now();
     if (dr->gate == NULL) {
-        if (enter_gate(r, sc) != APR_SUCCESS) {
+        if (enter_gate(r, sc, dr->stream) != APR_SUCCESS) {
             return MP_DB_BUSY;
         }
-        dr->gate = sc->gate;
+        dr->gate = dr->stream ? sc->export_gate : sc->gate;
     }
     if (!dr->cleanup_registered) {
         apr_pool_pre_cleanup_register(r->pool, dr, release_conn);

@@ -69,8 +69,10 @@ mp_db_status_t mp_db_stream(request_rec *r, const mp_stmt_t *stmt,
     PGconn *conn;
     const char *timeout = apr_itoa(r->pool, timeout_ms);
     apr_time_t start;
-    mp_db_status_t status = mp_db_begin(r);
+    mp_db_status_t status;
 
+    mp_db_conn_stream(r);
+    status = mp_db_begin(r);
     if (status == MP_DB_OK) {
         status = mp_db_exec(r, &mp_q_local_timeout, &timeout, NULL);
     }

@@ -159,6 +159,25 @@ static void db_figures(request_rec *r)
                "this server (MarketPulseDBSlots).",
                (apr_uint64_t)mp_conf_db_slots(sc));
     }
+    scalar(r, "marketpulse_db_export_gate_waits_total", "counter", "Exports "
+           "that found no export slot free and waited.",
+           mp_stat_get(MP_STAT_EXPORT_GATE_WAITS));
+    scalar(r, "marketpulse_db_export_gate_timeouts_total", "counter",
+           "Waits for an export slot that ran out (503).",
+           mp_stat_get(MP_STAT_EXPORT_GATE_TIMEOUTS));
+    if (sc->export_gate) {
+        int slots = mp_conf_export_slots(sc);
+
+        scalar(r, "marketpulse_db_export_gate_waiting", "gauge", "Exports "
+               "waiting for an export slot now, all children.",
+               (apr_uint64_t)mp_gate_waiting(sc->export_gate));
+        scalar(r, "marketpulse_db_export_gate_in_use", "gauge", "Exports "
+               "streaming now, all children.",
+               (apr_uint64_t)(slots - mp_gate_free(sc->export_gate)));
+        scalar(r, "marketpulse_db_export_gate_slots", "gauge", "Export "
+               "slots of this server (MarketPulseExportSlots).",
+               (apr_uint64_t)slots);
+    }
     family(r, "marketpulse_db_acquire_duration_seconds", "histogram",
            "Time a request waited for its database connection: a slot of "
            "the gate, then one from mod_dbd's pool.");

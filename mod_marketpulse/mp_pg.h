@@ -22,6 +22,11 @@ void mp_db_conn_release(request_rec *r);
 /* This request's connection, through the gate and from mod_dbd's pool,
  * or the one it holds already. */
 mp_db_status_t mp_db_conn_get(request_rec *r, PGconn **conn);
+/* The request's next connection is held for a whole download (the
+ * export): its slot comes from the exports' gate (MarketPulseExportSlots),
+ * so long holders never take the reads' slots.  What the request holds
+ * from the reads' gate is given back first. */
+void mp_db_conn_stream(request_rec *r);
 /* The connection the request holds now, or NULL. */
 PGconn *mp_db_conn_held(request_rec *r);
 /* A transaction begins: forget that an earlier one was lost. */

@@ -20,6 +20,8 @@ typedef enum {
     MP_STAT_DB_CONNECTIONS,        /* gauge: pooled connections held */
     MP_STAT_GATE_WAITS,            /* statements that found no slot free */
     MP_STAT_GATE_TIMEOUTS,         /* of those, given up: 503 busy */
+    MP_STAT_EXPORT_GATE_WAITS,     /* exports that found no export slot free */
+    MP_STAT_EXPORT_GATE_TIMEOUTS,  /* of those, given up: 503 */
     MP_STAT_TXN_INSERTED,          /* transactions written by POST */
     MP_STAT_TXN_BATCHES,           /* POSTs that wrote (one or a batch) */
     MP_STAT_TXN_UPDATED,           /* PATCHes that wrote */

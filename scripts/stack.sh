@@ -30,8 +30,13 @@
 #                           (another build: scripts/build-rev.sh)
 #   MP_THREADS     [256]    request threads per child: the concurrent
 #                           keep-alive clients the stack holds (httpd.conf.in)
-#   MP_DB_SLOTS    [nproc]  MarketPulseDBSlots and DBDMax: statements at once
+#   MP_DB_SLOTS    [nproc]  MarketPulseDBSlots: statements at once
+#   MP_EXPORT_SLOTS [2]     MarketPulseExportSlots: exports at once; DBDMax
+#                           is the sum of the two (httpd.conf.in says why)
 #   MP_LOGLEVEL    [warn]
+#   MP_NO_RATELIMIT []      1: httpd.conf loads no mod_ratelimit (what a
+#                           site without it gets: MarketPulseTierBandwidth
+#                           refused)
 #   MP_NO_SHMCB    []       1: httpd.conf loads no mod_socache_shmcb, so the
 #                           module has no local cache (what a site without
 #                           it gets: with Redis down, no backend at all)
@@ -336,6 +341,8 @@ Group www-data"
     # a comment sign in front of the LoadModule line, or nothing
     noshmcb=""
     [ "${MP_NO_SHMCB:-}" = 1 ] && noshmcb="# MP_NO_SHMCB: "
+    noratelimit=""
+    [ "${MP_NO_RATELIMIT:-}" = 1 ] && noratelimit="# MP_NO_RATELIMIT: "
     # the docs page where npm installed Swagger UI; where it did not, a
     # comment that says why the page is off (its default), so the stack
     # runs without it
@@ -347,16 +354,18 @@ Group www-data"
     # why); reslist wants DBDMin <= DBDKeep <= DBDMax
     threads=${MP_THREADS:-256}
     slots=${MP_DB_SLOTS:-$(nproc)}
-    dbdmax=$slots
-    dbdkeep=$slots
+    export_slots=${MP_EXPORT_SLOTS:-2}
+    dbdmax=$((slots + export_slots))
+    dbdkeep=$dbdmax
     [ "$MPM" = prefork ] && { dbdmax=1; dbdkeep=1; }
     # sed with | as separator: none of the values holds one
     sed -e "s|@RUN@|$HTTPD|g" -e "s|@PORT@|$PORT|g" -e "s|@MPM@|$MPM|g" -e "s|@REDISPORT@|$REDIS_PORT|g" \
         -e "s|@MODULES@|$MODULES|g" -e "s|@MODULE@|$MODULE|g" \
         -e "s|@DBDPARAMS@|$(dbd_params)|g" -e "s|@DBDMAX@|$dbdmax|g" -e "s|@DBDKEEP@|$dbdkeep|g" \
         -e "s|@THREADS@|$threads|g" -e "s|@WORKERS@|$((threads * 2))|g" -e "s|@DBSLOTS@|$slots|g" \
+        -e "s|@EXPORTSLOTS@|$export_slots|g" \
         -e "s|@LOGLEVEL@|${MP_LOGLEVEL:-warn}|g" -e "s|@EXTRA@|$extra|g" \
-        -e "s|@NOSHMCB@|$noshmcb|g" -e "s|@DBWAIT@|$DB_WAIT|g" -e "s|@DOCS@|$docs|g" \
+        -e "s|@NOSHMCB@|$noshmcb|g" -e "s|@NORATELIMIT@|$noratelimit|g" -e "s|@DBWAIT@|$DB_WAIT|g" -e "s|@DOCS@|$docs|g" \
         -e "s|@AUTH@|${MP_AUTH:-optional}|g" -e "s|@PEPPER@|$RUN/auth-pepper|g" \
         "$ROOT/conf/httpd.conf.in" | awk -v u="$user_lines" '{ if ($0 == "@USER_LINES@") print u; else print }' \
         > "$HTTPD/httpd.conf"

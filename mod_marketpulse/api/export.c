@@ -14,6 +14,7 @@
 #include "util_filter.h"
 
 #include "api.h"
+#include "mp_bandwidth.h"
 #include "mp_log.h"
 #include "mp_stats.h"
 #include "mp_timestamp.h"
@@ -153,6 +154,23 @@ static int on_row(void *ctx, const char *const *cells, int ncols)
     return ex->write_error != APR_SUCCESS || ex->r->connection->aborted;
 }
 
+/* Seconds a client is asked to wait when every export slot is busy: an
+ * export ends in seconds or minutes, a retry at once would find the same
+ * exports running. */
+#define EXPORTS_BUSY_RETRY_AFTER 5
+
+/* No export slot came free within MarketPulseDBWait: answered like a
+ * busy database, but saying what was busy and when to come back. */
+static int respond_exports_busy(request_rec *r)
+{
+    mp_problem_t pb;
+
+    mp_problem_set(&pb, HTTP_SERVICE_UNAVAILABLE, "Every export slot is "
+                   "busy; retry later.", NULL);
+    pb.retry_after = EXPORTS_BUSY_RETRY_AFTER;
+    return mp_respond_problem(r, &pb);
+}
+
 /* Ends the body.  After a failure midway the status line is long gone: an
  * error bucket makes httpd drop the connection without the last chunk,
  * so the client sees a broken transfer, not a short file. */
@@ -205,11 +223,16 @@ int mp_api_transactions_export(mp_req_t *req)
     if (r->header_only) {
         return OK;
     }
+    /* the client's tier may set how fast the file leaves (an error
+     * answer before the first row is smaller than mod_ratelimit's first
+     * chunk, which it sends at once) */
+    mp_bandwidth_throttle(r);
     st = mp_db_stream(r, &mp_q_transactions_export, filters,
                       mp_conf_export_timeout_ms(sc), on_row, &ex);
     if (st != MP_DB_OK && !ex.started) {
         apr_table_unset(r->headers_out, "Content-Disposition");
-        return mp_respond_db_error(r, st);
+        return st == MP_DB_BUSY ? respond_exports_busy(r)
+                                : mp_respond_db_error(r, st);
     }
     if (!ex.started && st == MP_DB_OK) {
         start(&ex);            /* no rows: the CSV still has its header */

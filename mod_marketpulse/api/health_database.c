@@ -1,6 +1,7 @@
 /* /api/health/database: what the module knows of its database, for the
  * on-call engineer.  The pool as configured (mod_dbd's directives and
- * the gate), the gate's slots and waiters now, how long requests waited
+ * the gates), the gates' slots and waiters now (the reads' and the
+ * exports'), how long requests waited
  * for a connection, errors by class and statement counts (all children:
  * the shared figures), then three bounded questions to PostgreSQL: is it
  * there (its version and connections), is its schema the one this build
@@ -41,6 +42,19 @@ static json_t *gate_figures(const mp_srv_conf_t *sc)
         "wait_ms", mp_conf_db_wait_ms(sc),
         "waits", (json_int_t)mp_stat_get(MP_STAT_GATE_WAITS),
         "timeouts", (json_int_t)mp_stat_get(MP_STAT_GATE_TIMEOUTS));
+}
+
+/* The exports' own gate (MarketPulseExportSlots), which waits as long */
+static json_t *export_gate_figures(const mp_srv_conf_t *sc)
+{
+    int slots = mp_conf_export_slots(sc);
+    int free_slots = sc->export_gate ? mp_gate_free(sc->export_gate) : slots;
+
+    return json_pack("{s:i, s:i, s:i, s:I, s:I}",
+        "slots", slots, "in_use", slots - free_slots,
+        "waiting", sc->export_gate ? mp_gate_waiting(sc->export_gate) : 0,
+        "waits", (json_int_t)mp_stat_get(MP_STAT_EXPORT_GATE_WAITS),
+        "timeouts", (json_int_t)mp_stat_get(MP_STAT_EXPORT_GATE_TIMEOUTS));
 }
 
 static apr_uint64_t histogram_count(const mp_histogram_t *h)
@@ -151,10 +165,11 @@ json_t *mp_api_database_part(mp_req_t *req, const char **status)
     const mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
                                                    &marketpulse_module);
     mp_schema_state_t schema = {MP_DB_ERROR, 0, NULL, NULL};
-    json_t *part = json_pack("{s:s, s:o, s:o, s:I, s:o, s:o, s:i}",
+    json_t *part = json_pack("{s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:i}",
         "status", "",
         "pool", pool_settings(sc),
         "gate", gate_figures(sc),
+        "export_gate", export_gate_figures(sc),
         "connections_in_use", (json_int_t)mp_stat_get(MP_STAT_DB_CONNECTIONS),
         "acquire", acquire_figures(),
         "queries", statement_figures(),

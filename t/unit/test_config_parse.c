@@ -432,6 +432,26 @@ static void test_tier_name(void **state)
     assert_non_null(mp_parse_tier_name("pro:1"));
 }
 
+static void test_bandwidth_rate_or_off(void **state)
+{
+    mp_bandwidth_t bw;
+
+    (void)state;
+    assert_null(mp_parse_bandwidth("512", &bw));
+    assert_int_equal(bw.kib_per_s, 512);
+    assert_null(mp_parse_bandwidth("1", &bw));
+    assert_int_equal(bw.kib_per_s, 1);
+    assert_null(mp_parse_bandwidth("1048576", &bw));
+    assert_int_equal(bw.kib_per_s, MP_BANDWIDTH_MAX_KIB);
+    assert_null(mp_parse_bandwidth("Off", &bw));
+    assert_int_equal(bw.kib_per_s, 0);
+    assert_non_null(mp_parse_bandwidth("0", &bw));
+    assert_non_null(mp_parse_bandwidth("1048577", &bw));
+    assert_non_null(mp_parse_bandwidth("512k", &bw));
+    assert_non_null(mp_parse_bandwidth("-5", &bw));
+    assert_non_null(mp_parse_bandwidth("", &bw));
+}
+
 /* A pepper file written with mode, holding text. */
 static const char *pepper_file(apr_pool_t *p, const char *text, int mode)
 {
@@ -488,6 +508,7 @@ int main(void)
         POOL_TEST(test_cache_endpoint_unknown_lists_every_name),
         POOL_TEST(test_cache_prefix),
         POOL_TEST(test_tier_name),
+        POOL_TEST(test_bandwidth_rate_or_off),
         POOL_TEST(test_pepper),
         POOL_TEST(test_cors_origins_are_listed_in_lowercase),
         POOL_TEST(test_cors_origin_forms_browsers_send),
