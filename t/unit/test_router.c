@@ -7,13 +7,13 @@ static int h_one(mp_req_t *r) { (void)r; return 2; }
 static int h_post(mp_req_t *r) { (void)r; return 3; }
 
 static const mp_route_t routes[] = {
-    {"GET", "/customers", h_list, 0},
-    {"GET", "/customers/{id}", h_one, 0},
-    {"POST", "/customers", h_post, 0},
-    {"GET", "/health/live", h_list, 0},
-    {"GET", "/customers/export", h_list, 0},
-    {"PATCH", "/customers/{id}", h_post, 0},
-    {NULL, NULL, NULL, 0}
+    {"GET", "/customers", h_list, 0, 0},
+    {"GET", "/customers/{id}", h_one, 0, 0},
+    {"POST", "/customers", h_post, 0, 0},
+    {"GET", "/health/live", h_list, 0, 0},
+    {"GET", "/customers/export", h_list, 0, 0},
+    {"PATCH", "/customers/{id}", h_post, 0, 0},
+    {NULL, NULL, NULL, 0, 0}
 };
 
 static void test_route_path_strips_base_and_v1(void **state)
