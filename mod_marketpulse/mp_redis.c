@@ -46,9 +46,25 @@ typedef struct {
     apr_uint32_t epoch;
 } conn_t;
 
+/* Commands queued on a context whose replies are not read yet: at most
+ * this many per request (the rate limiter queues one). */
+#define MAX_DEFERRED 4
+
+struct mp_redis_deferred {
+    apr_status_t rv;           /* of the round trip that carried it */
+    redisReply *reply;         /* once read, until collected */
+    int read;
+};
+
 struct mp_redis_checkout {
     redis_t *rd;
     conn_t *conn;
+    int admitted;              /* this request passed the breaker once */
+    int queued;                /* deferred commands not read yet */
+    mp_redis_deferred_t *deferred[MAX_DEFERRED];   /* ... in order */
+    int made;                  /* all of the request's deferred commands */
+    mp_redis_deferred_t *all[MAX_DEFERRED];       /* (their replies are
+                                                     freed at its end) */
 };
 
 static struct timeval timeout_tv(const mp_srv_conf_t *sc)
@@ -190,16 +206,27 @@ void mp_redis_child_init(apr_pool_t *p, server_rec *s)
     }
 }
 
-int mp_redis_admit(request_rec *r)
+static apr_status_t request_done(void *data);
+
+/* This request's checkout record (not yet a context), made on first use. */
+static struct mp_redis_checkout *checkout_of(request_rec *r, redis_t *rd)
 {
-    redis_t *rd = server_redis(r->server);
-    apr_uint64_t until;
+    mp_ctx_t *ctx = mp_ctx(r);
+
+    if (ctx->redis == NULL) {
+        ctx->redis = apr_pcalloc(r->pool, sizeof(*ctx->redis));
+        ctx->redis->rd = rd;
+        apr_pool_cleanup_register(r->pool, ctx->redis, request_done,
+                                  apr_pool_cleanup_null);
+    }
+    return ctx->redis;
+}
+
+static int breaker_admits(redis_t *rd)
+{
+    apr_uint64_t until = apr_atomic_read64(&rd->open_until);
     apr_time_t now;
 
-    if (rd == NULL) {
-        return 0;
-    }
-    until = apr_atomic_read64(&rd->open_until);
     if (until == 0) {
         return 1;
     }
@@ -211,6 +238,24 @@ int mp_redis_admit(request_rec *r)
     return apr_atomic_cas64(&rd->open_until,
                             (apr_uint64_t)(now + BREAKER_OPEN), until)
            == until;
+}
+
+/* Remembered for the request: the rate limiter and the cache both ask,
+ * and the second must not be refused because the first claimed the
+ * probe (their commands share one round trip). */
+int mp_redis_admit(request_rec *r)
+{
+    redis_t *rd = server_redis(r->server);
+    struct mp_redis_checkout *co;
+
+    if (rd == NULL) {
+        return 0;
+    }
+    co = checkout_of(r, rd);
+    if (!co->admitted) {
+        co->admitted = breaker_admits(rd);
+    }
+    return co->admitted;
 }
 
 const char *mp_redis_state(server_rec *s)
@@ -256,13 +301,36 @@ static void breaker_success(redis_t *rd)
     }
 }
 
+static apr_status_t read_deferred(struct mp_redis_checkout *co);
+
 static apr_status_t give_back(void *data)
 {
     struct mp_redis_checkout *co = data;
 
     if (co->conn) {
+        /* a context goes back with nothing in flight: replies still owed
+         * to deferred commands are read first (kept for their owners) */
+        if (co->queued && read_deferred(co) != APR_SUCCESS) {
+            return APR_SUCCESS;            /* closed: nothing to give */
+        }
         apr_reslist_release(co->rd->contexts, co->conn);
         co->conn = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+/* The end of the request: its context back, and the replies nobody
+ * collected freed. */
+static apr_status_t request_done(void *data)
+{
+    struct mp_redis_checkout *co = data;
+
+    give_back(co);
+    for (int i = 0; i < co->made; i++) {
+        if (co->all[i]->reply) {
+            freeReplyObject(co->all[i]->reply);
+            co->all[i]->reply = NULL;
+        }
     }
     return APR_SUCCESS;
 }
@@ -279,12 +347,12 @@ void mp_redis_release(request_rec *r)
 /* This request's context, checked out on first use. */
 static apr_status_t checkout(request_rec *r, redis_t *rd, conn_t **out)
 {
-    mp_ctx_t *ctx = mp_ctx(r);
+    struct mp_redis_checkout *co = checkout_of(r, rd);
     void *res;
     apr_status_t rv;
 
-    if (ctx->redis && ctx->redis->conn) {
-        *out = ctx->redis->conn;
+    if (co->conn) {
+        *out = co->conn;
         return APR_SUCCESS;
     }
     for (;;) {
@@ -300,27 +368,69 @@ static apr_status_t checkout(request_rec *r, redis_t *rd, conn_t **out)
         }
         apr_reslist_invalidate(rd->contexts, res);  /* older than a failure */
     }
-    if (ctx->redis == NULL) {
-        ctx->redis = apr_pcalloc(r->pool, sizeof(*ctx->redis));
-        ctx->redis->rd = rd;
-        apr_pool_cleanup_register(r->pool, ctx->redis, give_back,
-                                  apr_pool_cleanup_null);
-    }
-    ctx->redis->conn = res;
+    co->conn = res;
     *out = res;
     return APR_SUCCESS;
 }
 
-/* Closes this request's context: its call failed. */
+/* Closes a request's context: its call failed.  Deferred commands whose
+ * replies were not read fail with it. */
+static void discard_checkout(struct mp_redis_checkout *co)
+{
+    apr_atomic_inc32(&co->rd->failure_epoch);
+    for (int i = 0; i < co->queued; i++) {
+        co->deferred[i]->rv = APR_EGENERAL;
+        co->deferred[i]->read = 1;
+    }
+    co->queued = 0;
+    if (co->conn) {
+        apr_reslist_invalidate(co->rd->contexts, co->conn);
+        co->conn = NULL;
+    }
+}
+
 static void discard(request_rec *r, redis_t *rd)
 {
     struct mp_redis_checkout *co = mp_ctx(r)->redis;
 
-    apr_atomic_inc32(&rd->failure_epoch);
-    if (co && co->conn) {
-        apr_reslist_invalidate(rd->contexts, co->conn);
-        co->conn = NULL;
+    if (co) {
+        discard_checkout(co);
     }
+    else {
+        apr_atomic_inc32(&rd->failure_epoch);
+    }
+}
+
+/* Reads the replies of the deferred commands, in the order they were
+ * queued (Redis answers a connection in order), sending what is still
+ * in the output buffer first.  A failure closes the context. */
+static apr_status_t read_deferred(struct mp_redis_checkout *co)
+{
+    redisContext *c = co->conn->c;
+    int i;
+
+    for (i = 0; i < co->queued; i++) {
+        void *reply = NULL;
+
+        if (redisGetReply(c, &reply) != REDIS_OK || reply == NULL) {
+            if (reply) freeReplyObject(reply);
+            break;
+        }
+        co->deferred[i]->reply = reply;
+        co->deferred[i]->rv = APR_SUCCESS;
+        co->deferred[i]->read = 1;
+    }
+    if (i < co->queued) {
+        /* the unread ones fail with the context (discard_checkout) */
+        for (int j = i; j < co->queued; j++) {
+            co->deferred[j - i] = co->deferred[j];
+        }
+        co->queued -= i;
+        discard_checkout(co);
+        return APR_EGENERAL;
+    }
+    co->queued = 0;
+    return APR_SUCCESS;
 }
 
 static apr_status_t call(request_rec *r, redis_t *rd, int argc,
@@ -334,7 +444,23 @@ static apr_status_t call(request_rec *r, redis_t *rd, int argc,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    *reply = redisCommandArgv(conn->c, argc, argv, lens);
+    if (mp_ctx(r)->redis->queued) {
+        /* one write carries the deferred commands and this one; their
+         * replies come first */
+        void *own = NULL;
+
+        if (redisAppendCommandArgv(conn->c, argc, argv, lens) != REDIS_OK
+            || read_deferred(mp_ctx(r)->redis) != APR_SUCCESS
+            || redisGetReply(conn->c, &own) != REDIS_OK) {
+            if (own) freeReplyObject(own);
+            discard(r, rd);
+            return APR_EGENERAL;
+        }
+        *reply = own;
+    }
+    else {
+        *reply = redisCommandArgv(conn->c, argc, argv, lens);
+    }
     if (*reply == NULL || conn->c->err) {
         if (*reply) freeReplyObject(*reply);
         *reply = NULL;
@@ -369,4 +495,62 @@ apr_status_t mp_redis_command(request_rec *r, int argc, const char **argv,
         breaker_failure(rd);
     }
     return rv;
+}
+
+apr_status_t mp_redis_defer(request_rec *r, int argc, const char **argv,
+                            const size_t *lens, mp_redis_deferred_t **d)
+{
+    redis_t *rd = server_redis(r->server);
+    struct mp_redis_checkout *co;
+    conn_t *conn;
+    apr_status_t rv;
+
+    *d = NULL;
+    if (rd == NULL) {
+        return APR_ENOTIMPL;
+    }
+    rv = checkout(r, rd, &conn);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    co = mp_ctx(r)->redis;
+    if (co->made == MAX_DEFERRED) {
+        return APR_ENOSPC;
+    }
+    /* only into hiredis' output buffer: nothing is sent yet */
+    if (redisAppendCommandArgv(conn->c, argc, argv, lens) != REDIS_OK) {
+        discard(r, rd);
+        breaker_failure(rd);
+        return APR_EGENERAL;
+    }
+    *d = apr_pcalloc(r->pool, sizeof(**d));
+    co->deferred[co->queued++] = *d;
+    co->all[co->made++] = *d;
+    return APR_SUCCESS;
+}
+
+apr_status_t mp_redis_collect(request_rec *r, mp_redis_deferred_t *d,
+                              redisReply **reply)
+{
+    struct mp_redis_checkout *co = mp_ctx(r)->redis;
+    redis_t *rd = server_redis(r->server);
+
+    *reply = NULL;
+    if (!d->read && co && co->conn) {
+        /* no command carried it: a round trip of its own */
+        if (read_deferred(co) == APR_SUCCESS) {
+            breaker_success(rd);
+        }
+        else {
+            breaker_failure(rd);
+        }
+    }
+    if (!d->read) {
+        return APR_EGENERAL;       /* its context went without it */
+    }
+    if (d->rv == APR_SUCCESS) {
+        *reply = d->reply;
+        d->reply = NULL;
+    }
+    return d->rv;
 }
