@@ -18,6 +18,7 @@
 #include "mp_handler.h"
 #include "mp_metrics.h"
 #include "mp_profile.h"
+#include "mp_ratelimit.h"
 #include "mp_redis.h"
 #include "mp_stats.h"
 #include "api/api.h"
@@ -50,7 +51,9 @@ static int mp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (rv == OK) {
         rv = mp_access_post_config(pconf, s);
     }
-
+    if (rv == OK) {
+        rv = mp_ratelimit_post_config(pconf, s);
+    }
     return rv != OK ? rv : mp_cache_post_config(pconf, ptemp, s);
 }
 
@@ -69,6 +72,7 @@ static void mp_child_init(apr_pool_t *p, server_rec *s)
     mp_redis_child_init(p, s);
     mp_cache_child_init(p, s);
     mp_access_child_init(p, s);
+    mp_ratelimit_child_init(p, s);
 }
 
 static void mp_register_hooks(apr_pool_t *p)

@@ -528,6 +528,7 @@ static int local_hit(request_rec *r, struct mp_cache_req *cr,
         return 0;
     }
     mp_stat_add(MP_STAT_CACHE_LOCAL_HITS, 1);
+    cr->local_hit = 1;
     return 1;
 }
 
@@ -565,14 +566,45 @@ int mp_cache_lookup(request_rec *r, const mp_dir_conf_t *dc,
         if (cr->generation == NULL) {
             cr->be->release(r);
         }
-        else if (fill_or_wait(r, cr, hit)) {
-            return 1;
+        else {
+            cr->fill = 1;
         }
+    }
+    cr->missed = 1;
+    return 0;
+}
+
+int mp_cache_fill(request_rec *r, mp_cache_hit_t *hit)
+{
+    struct mp_cache_req *cr = mp_ctx(r)->cache;
+
+    if (cr == NULL || !cr->missed) {
+        return 0;              /* not looked up: not cacheable */
+    }
+    if (cr->fill && fill_or_wait(r, cr, hit)) {
+        return 1;
     }
     /* a miss, or no backend left for this request: the answer still gets
      * its ETag (and a 304), stored only where that is still possible */
     ap_add_output_filter(MP_CACHE_SAVE_FILTER, cr, r, r->connection);
     return 0;
+}
+
+void mp_cache_decline(request_rec *r)
+{
+    struct mp_cache_req *cr = mp_ctx(r)->cache;
+
+    if (cr == NULL || cr->missed) {
+        return;
+    }
+    /* the hit's answer headers go with it, and so does its count */
+    apr_table_unset(r->headers_out, "ETag");
+    apr_table_unset(r->headers_out, "X-Cache");
+    apr_table_unset(r->headers_out, "Cache-Control");
+    mp_stat_sub(MP_STAT_CACHE_HITS, 1);
+    if (cr->local_hit) {
+        mp_stat_sub(MP_STAT_CACHE_LOCAL_HITS, 1);
+    }
 }
 
 /* Tells the writer the shared generation its write made, for its next

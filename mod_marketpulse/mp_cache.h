@@ -26,14 +26,28 @@ typedef struct {
     int not_modified;          /* the client's If-None-Match names it */
 } mp_cache_hit_t;
 
-/* Returns 1 with *hit when the cache has a fresh answer (ETag, X-Cache
- * and Cache-Control are set): answer it, or 304 when not_modified.
- * Returns 0 when the handler must run; on a cacheable miss its 200
- * answer is stored on its way out.  path is the route path, ps the
- * decoded query. */
+/* Looking up is two steps, so that a step between them (the rate
+ * limiter, whose count shares this read's Redis round trip) can still
+ * refuse the request before a miss takes a fill lock or waits for one.
+ *
+ * mp_cache_lookup reads (one round trip in strict mode, none for a
+ * notified hit from memory).  Returns 1 with *hit when the cache has a
+ * fresh answer (ETag, X-Cache and Cache-Control are set): answer it, or
+ * 304 when not_modified.  Returns 0 otherwise; then mp_cache_fill.  path
+ * is the route path, ps the decoded query. */
 int mp_cache_lookup(request_rec *r, const mp_dir_conf_t *dc,
                     mp_cache_endpoint_t ep, const char *path,
                     const mp_params_t *ps, mp_cache_hit_t *hit);
+
+/* After a lookup that found nothing: takes the fill lock or waits for
+ * the request that holds it; 1 with *hit when its answer arrived
+ * meanwhile, else 0 and the handler must run (a cacheable answer is
+ * stored on its way out).  0 at once for a request not looked up. */
+int mp_cache_fill(request_rec *r, mp_cache_hit_t *hit);
+
+/* The request will not be answered with the hit its lookup found (it
+ * was refused meanwhile): the hit's headers and count are taken back. */
+void mp_cache_decline(request_rec *r);
 
 /* Makes every cached answer stale, on every host sharing the shared
  * backend (and on this host's local one).  *generation gets the new

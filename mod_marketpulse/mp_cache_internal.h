@@ -25,6 +25,9 @@ struct mp_cache_req {
     const char *token;                 /* our fill lock's value */
     const mp_cache_backend_t *lock_be; /* where we hold it, or NULL */
     int ttl;
+    int missed;                        /* the lookup found nothing fresh */
+    int fill;                          /* ... and mp_cache_fill may fill */
+    int local_hit;                     /* a hit from this host's memory */
     apr_bucket_brigade *held;          /* mp_cache_save: the answer so far */
 };
 

@@ -321,3 +321,67 @@ const char *mp_read_pepper(apr_pool_t *p, const char *path,
     *len = n;
     return NULL;
 }
+const char *mp_parse_tier(const char *name, const char *rate, mp_tier_t *out,
+                          const char **bad)
+{
+    const char *slash = strchr(rate, '/');
+    char *end;
+    long limit, window;
+    int unit = 1;
+
+    out->name = name;
+    out->limit = 0;
+    out->window_s = 0;
+    if (mp_parse_tier_name(name) != NULL) {
+        *bad = name;
+        return "the tier's name must be 1 to 32 letters, digits, '_' or "
+               "'-'";
+    }
+    *bad = rate;
+    if (strcasecmp(rate, "unlimited") == 0) {
+        return NULL;
+    }
+    if (slash == NULL || !apr_isdigit(rate[0]) || !apr_isdigit(slash[1])) {
+        return "must be requests/window (e.g. 100/60s, 1000/1h) or "
+               "unlimited";
+    }
+    errno = 0;
+    limit = strtol(rate, &end, 10);
+    if (end != slash || errno || limit < 1 || limit > MP_RATE_LIMIT_MAX) {
+        return "the requests must be a whole number from 1 to 10000000";
+    }
+    window = strtol(slash + 1, &end, 10);
+    if (errno || (end[0] != '\0' && end[1] != '\0')) {
+        return "the window must be a whole number of s, m or h";
+    }
+    switch (*end) {
+    case 's': case '\0': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    default:
+        return "the window must be a whole number of s, m or h";
+    }
+    if (window < 1 || window > MP_RATE_WINDOW_MAX / unit) {
+        return "the window must be from 1s to 86400s (24h)";
+    }
+    out->limit = limit;
+    out->window_s = (int)window * unit;
+    return NULL;
+}
+
+const char *mp_parse_rl_fallback(const char *text, int *mode)
+{
+    if (strcasecmp(text, "local") == 0) {
+        *mode = MP_RL_FALLBACK_LOCAL;
+    }
+    else if (strcasecmp(text, "open") == 0) {
+        *mode = MP_RL_FALLBACK_OPEN;
+    }
+    else if (strcasecmp(text, "closed") == 0) {
+        *mode = MP_RL_FALLBACK_CLOSED;
+    }
+    else {
+        return "must be local, open or closed";
+    }
+    return NULL;
+}

@@ -99,5 +99,31 @@ const char *mp_parse_bandwidth(const char *text, mp_bandwidth_t *out);
  * its owner alone.  NULL with *out, *len set, or what is wrong. */
 const char *mp_read_pepper(apr_pool_t *p, const char *path,
                            const unsigned char **out, apr_size_t *len);
+/* A rate-limit tier: limit requests per window_s seconds; limit 0 is
+ * unlimited.  The limit fits the per-host fallback's 24-bit counters. */
+#define MP_RATE_LIMIT_MAX 10000000
+#define MP_RATE_WINDOW_MAX 86400
+typedef struct {
+    const char *name;
+    long limit;
+    int window_s;
+} mp_tier_t;
+
+/* MarketPulseTier NAME N/W{s|m|h} | unlimited.  The name follows
+ * mp_parse_tier_name (keys name their tier the same way); clients see it
+ * in RateLimit-Policy (a structured-field string, which all of those
+ * characters may be in) and it is part of Redis keys.  NULL with *out
+ * filled (name not copied), or the error text with *bad the word to
+ * quote. */
+const char *mp_parse_tier(const char *name, const char *rate, mp_tier_t *out,
+                          const char **bad);
+
+/* MarketPulseRateLimitFallback: what limits do while Redis is down. */
+typedef enum {
+    MP_RL_FALLBACK_LOCAL,      /* count per host in shared memory */
+    MP_RL_FALLBACK_OPEN,       /* let every request through uncounted */
+    MP_RL_FALLBACK_CLOSED      /* answer 503 */
+} mp_rl_fallback_t;
+const char *mp_parse_rl_fallback(const char *text, int *mode);
 
 #endif

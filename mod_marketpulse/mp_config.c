@@ -29,6 +29,8 @@ void *mp_create_dir_conf(apr_pool_t *p, char *dir)
     dc->anonymous_scopes = MP_UNSET;
     dc->auth_open = MP_UNSET;
     dc->user_scopes = MP_UNSET;
+    dc->ratelimit = MP_UNSET;
+    dc->rl_legacy = MP_UNSET;
     for (int i = 0; i < MP_CACHE_ENDPOINTS; i++) {
         dc->ttl[i] = MP_UNSET;
     }
@@ -63,6 +65,8 @@ void *mp_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->user_scopes = MERGE_INT(user_scopes);
     dc->user_tier = add->user_scopes != MP_UNSET ? add->user_tier
                                                  : base->user_tier;
+    dc->ratelimit = MERGE_INT(ratelimit);
+    dc->rl_legacy = MERGE_INT(rl_legacy);
     for (int i = 0; i < MP_CACHE_ENDPOINTS; i++) {
         dc->ttl[i] = MERGE_INT(ttl[i]);
     }
@@ -87,6 +91,7 @@ void *mp_create_srv_conf(apr_pool_t *p, server_rec *s)
     sc->slow_query_ms = MP_UNSET;
     sc->very_slow_query_ms = MP_UNSET;
     sc->key_cache_ttl = MP_UNSET;
+    sc->rl_fallback = MP_UNSET;
     return sc;
 }
 
@@ -123,6 +128,11 @@ void *mp_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->pepper_len = add->pepper ? add->pepper_len : base->pepper_len;
     sc->pepper_file = add->pepper ? add->pepper_file : base->pepper_file;
     sc->key_cache_ttl = MERGE_INT(key_cache_ttl);
+    sc->rl_fallback = MERGE_INT(rl_fallback);
+    /* a virtual host's tiers add to (or redefine) the main server's */
+    sc->tiers = add->tiers && base->tiers
+        ? apr_hash_overlay(p, add->tiers, base->tiers)
+        : add->tiers ? add->tiers : base->tiers;
     return sc;
 }
 
@@ -269,6 +279,27 @@ int mp_conf_cache_shm_size(const mp_srv_conf_t *sc)
     return value_or(sc->cache_shm_size, MP_DEFAULT_CACHE_SHM_SIZE);
 }
 
+const mp_tier_t *mp_conf_tier(const mp_srv_conf_t *sc, const char *name)
+{
+    return sc->tiers && name ? apr_hash_get(sc->tiers, name,
+                                            APR_HASH_KEY_STRING) : NULL;
+}
+
+int mp_conf_rl_fallback(const mp_srv_conf_t *sc)
+{
+    return value_or(sc->rl_fallback, MP_RL_FALLBACK_LOCAL);
+}
+
+int mp_conf_ratelimit(const mp_dir_conf_t *dc)
+{
+    return value_or(dc->ratelimit, 1);
+}
+
+int mp_conf_rl_legacy(const mp_dir_conf_t *dc)
+{
+    return value_or(dc->rl_legacy, 0);
+}
+
 static const char *bad_value(cmd_parms *cmd, const char *arg, const char *want)
 {
     return apr_psprintf(cmd->pool, "%s: invalid value '%s': %s",
@@ -392,6 +423,39 @@ static const char *set_coherence(cmd_parms *cmd, void *dconf, int argc,
 
     (void)dconf;
     return err ? bad_value(cmd, bad, err) : NULL;
+}
+
+/* MarketPulseTier name N/Ws | unlimited: a later line for the same
+ * name redefines it, as Apache's directives do. */
+static const char *set_tier(cmd_parms *cmd, void *dconf, const char *name,
+                            const char *rate)
+{
+    mp_srv_conf_t *sc = ap_get_module_config(cmd->server->module_config,
+                                             &marketpulse_module);
+    mp_tier_t *t = apr_palloc(cmd->pool, sizeof(*t));
+    const char *bad, *want = mp_parse_tier(name, rate, t, &bad);
+
+    (void)dconf;
+    if (want) {
+        return bad_value(cmd, bad, want);
+    }
+    t->name = apr_pstrdup(cmd->pool, name);
+    if (sc->tiers == NULL) {
+        sc->tiers = apr_hash_make(cmd->pool);
+    }
+    apr_hash_set(sc->tiers, t->name, APR_HASH_KEY_STRING, t);
+    return NULL;
+}
+
+static const char *set_rl_fallback(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    mp_srv_conf_t *sc = ap_get_module_config(cmd->server->module_config,
+                                             &marketpulse_module);
+    const char *want = mp_parse_rl_fallback(arg, &sc->rl_fallback);
+
+    (void)dconf;
+    return want ? bad_value(cmd, arg, want) : NULL;
 }
 
 /* MarketPulseDocs /path/to/swagger-ui-dist | Off: the directory is
@@ -759,5 +823,18 @@ const command_rec mp_directives[] = {
                   (void *)&d_key_cache_ttl, RSRC_CONF,
                   "seconds a child keeps a key lookup: how long a revoked "
                   "key may still work"),
+    AP_INIT_TAKE2("MarketPulseTier", set_tier, NULL, RSRC_CONF,
+                  "a rate-limit tier: name and requests/window (100/60s) "
+                  "or unlimited; the tier named anonymous limits clients "
+                  "without a key, by address"),
+    AP_INIT_TAKE1("MarketPulseRateLimitFallback", set_rl_fallback, NULL,
+                  RSRC_CONF, "while Redis is down: local (count per host), "
+                  "open (no limits) or closed (503)"),
+    AP_INIT_FLAG("MarketPulseRateLimit", set_dir_flag,
+                 (void *)offsetof(mp_dir_conf_t, ratelimit), ACCESS_CONF,
+                 "Off to apply no rate limits here"),
+    AP_INIT_FLAG("MarketPulseRateLimitLegacyHeaders", set_dir_flag,
+                 (void *)offsetof(mp_dir_conf_t, rl_legacy), ACCESS_CONF,
+                 "On to send X-RateLimit-Limit, -Remaining and -Reset too"),
     {NULL, {NULL}, NULL, 0, 0, NULL}
 };

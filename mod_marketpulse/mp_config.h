@@ -62,6 +62,8 @@ typedef struct {
                                   document and docs page without a key */
     const char *user_tier;     /* MarketPulseUserTier: r->user's tier... */
     int user_scopes;           /* ...and scopes; MP_UNSET: not mapped */
+    int ratelimit;             /* MarketPulseRateLimit On|Off */
+    int rl_legacy;             /* MarketPulseRateLimitLegacyHeaders */
 } mp_dir_conf_t;
 
 struct mp_gate;
@@ -102,6 +104,9 @@ typedef struct {
     const char *pepper_file;
     int key_cache_ttl;         /* MarketPulseKeyCacheTTL seconds */
     void *keys;                /* per child: the key lookups (mp_keycache) */
+    apr_hash_t *tiers;         /* MarketPulseTier: name -> mp_tier_t */
+    int rl_fallback;           /* MarketPulseRateLimitFallback
+                                  (mp_rl_fallback_t) */
 } mp_srv_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA marketpulse_module;
@@ -137,6 +142,11 @@ int mp_conf_cache_ttl(const mp_dir_conf_t *dc, mp_cache_endpoint_t ep);
 int mp_conf_redis_timeout_ms(const mp_srv_conf_t *sc);
 const char *mp_conf_cache_prefix(const mp_srv_conf_t *sc);
 int mp_conf_cache_shm_size(const mp_srv_conf_t *sc);
+/* MarketPulseTier's definition of name, or NULL. */
+const mp_tier_t *mp_conf_tier(const mp_srv_conf_t *sc, const char *name);
+int mp_conf_rl_fallback(const mp_srv_conf_t *sc);
+int mp_conf_ratelimit(const mp_dir_conf_t *dc);
+int mp_conf_rl_legacy(const mp_dir_conf_t *dc);
 /* 0: strict; else notified, with the bound in milliseconds (Redis
  * configured: the mode needs its listener) */
 int mp_conf_coherence_ms(const mp_srv_conf_t *sc);

@@ -1,6 +1,6 @@
 /* Dispatch: is this request ours, which route, 404/405/OPTIONS (CORS
- * preflights among them), then the route's handler with the decoded query
- * string. */
+ * preflights among them), access, the rate limit and the cache, then the
+ * route's handler with the decoded query string. */
 #include <string.h>
 
 #include "httpd.h"
@@ -18,6 +18,7 @@
 #include "mp_handler.h"
 #include "mp_log.h"
 #include "mp_metrics.h"
+#include "mp_ratelimit.h"
 
 static int answer_unrouted(request_rec *r, const mp_dir_conf_t *dc,
                            mp_route_result_t res, const mp_route_match_t *m)
@@ -117,7 +118,9 @@ int mp_handler(request_rec *r)
     mp_route_result_t res;
     mp_req_t req;
     mp_cache_hit_t hit;
+    mp_ratelimit_req_t rl;
     mp_problem_t pb;
+    int cached;
     const mp_ctx_t *ctx = ap_get_module_config(r->request_config,
                                                &marketpulse_module);
 
@@ -149,8 +152,20 @@ int mp_handler(request_rec *r)
     if (req.params->malformed) {
         return mp_respond_invalid(r, req.params);
     }
-    if (mp_cache_lookup(r, dc, (mp_cache_endpoint_t)m.route->cache, path,
-                        req.params, &hit)) {
+    /* The limit is counted before the cache answers (hits count too):
+     * begin queues the count on the request's Redis context, the
+     * lookup's read sends it in the same round trip, and check reads its
+     * verdict before a hit is served or a miss takes a fill lock. */
+    mp_ratelimit_begin(r, dc, m.route, &rl);
+    cached = mp_cache_lookup(r, dc, (mp_cache_endpoint_t)m.route->cache,
+                             path, req.params, &hit);
+    if (mp_ratelimit_check(r, &rl, &pb)) {
+        if (cached) {
+            mp_cache_decline(r);
+        }
+        return mp_respond_problem(r, &pb);
+    }
+    if (cached || mp_cache_fill(r, &hit)) {
         return mp_respond_body(r, hit.not_modified ? HTTP_NOT_MODIFIED
                                                    : HTTP_OK,
                                hit.body, hit.len);

@@ -240,7 +240,24 @@ static void write_figures(request_rec *r)
     for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
         scalar(r, w[i].name, "counter", w[i].help, mp_stat_get(w[i].stat));
     }
-    /* rate-limited requests by tier come with the access work */
+}
+
+static void ratelimit_figures(request_rec *r)
+{
+    family(r, "marketpulse_ratelimit_limited_total", "counter", "Requests "
+           "refused with 429: a rate limit's quota was used up.");
+    ap_rprintf(r, "marketpulse_ratelimit_limited_total %" APR_UINT64_T_FMT
+               "\n", mp_stat_get(MP_STAT_RL_LIMITED));
+    family(r, "marketpulse_ratelimit_fallback_total", "counter", "Limited "
+           "requests that Redis could not count, by what "
+           "MarketPulseRateLimitFallback did: local (counted per host), "
+           "open (let through), closed (503).");
+    ap_rprintf(r, "marketpulse_ratelimit_fallback_total{mode=\"local\"} %"
+               APR_UINT64_T_FMT "\n", mp_stat_get(MP_STAT_RL_LOCAL));
+    ap_rprintf(r, "marketpulse_ratelimit_fallback_total{mode=\"open\"} %"
+               APR_UINT64_T_FMT "\n", mp_stat_get(MP_STAT_RL_OPEN));
+    ap_rprintf(r, "marketpulse_ratelimit_fallback_total{mode=\"closed\"} %"
+               APR_UINT64_T_FMT "\n", mp_stat_get(MP_STAT_RL_CLOSED));
 }
 
 int mp_metrics_handler(request_rec *r)
@@ -268,5 +285,6 @@ int mp_metrics_handler(request_rec *r)
     db_figures(r);
     cache_figures(r);
     write_figures(r);
+    ratelimit_figures(r);
     return OK;
 }

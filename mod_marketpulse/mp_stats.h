@@ -29,6 +29,10 @@ typedef enum {
     MP_STAT_IDEM_CONFLICTS,        /* keys refused (409) */
     MP_STAT_EXPORT_ROWS,
     MP_STAT_EXPORT_BYTES,
+    MP_STAT_RL_LIMITED,            /* requests refused with 429 */
+    MP_STAT_RL_LOCAL,              /* counted per host: Redis could not */
+    MP_STAT_RL_OPEN,               /* let through uncounted (fallback open) */
+    MP_STAT_RL_CLOSED,             /* refused with 503 (fallback closed) */
     MP_STAT_COUNT
 } mp_stat_t;
 

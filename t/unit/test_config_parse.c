@@ -491,6 +491,77 @@ static void test_pepper(void **state)
     assert_non_null(mp_read_pepper(p, "/tmp", &pepper, &len));
 }
 
+static const char *tier(const char *name, const char *rate, mp_tier_t *t,
+                        const char **bad)
+{
+    *bad = NULL;
+    return mp_parse_tier(name, rate, t, bad);
+}
+
+static void test_tier_rates_and_units(void **state)
+{
+    mp_tier_t t;
+    const char *bad;
+
+    (void)state;
+    assert_null(tier("pro", "100/60s", &t, &bad));
+    assert_string_equal(t.name, "pro");
+    assert_int_equal(t.limit, 100);
+    assert_int_equal(t.window_s, 60);
+    assert_null(tier("free", "20/1m", &t, &bad));
+    assert_int_equal(t.window_s, 60);
+    assert_null(tier("day", "1000/24h", &t, &bad));
+    assert_int_equal(t.window_s, 86400);
+    assert_null(tier("bare", "5/5", &t, &bad));     /* seconds by default */
+    assert_int_equal(t.window_s, 5);
+    assert_null(tier("enterprise", "Unlimited", &t, &bad));
+    assert_int_equal(t.limit, 0);
+    assert_null(tier("x", "10000000/1s", &t, &bad));
+    assert_int_equal(t.limit, MP_RATE_LIMIT_MAX);
+}
+
+static void test_tier_refusals_quote_the_bad_word(void **state)
+{
+    static const char *const rates[] = {
+        "0/60s", "-1/60s", "10000001/60s", "20", "20/", "/60s", "20/0s",
+        "20/60x", "20/60ss", "20/86401s", "20/1441m", "20/25h", " 20/60s",
+        "20 /60s", "lots", ""
+    };
+    mp_tier_t t;
+    const char *bad;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+        assert_non_null(tier("pro", rates[i], &t, &bad));
+        assert_string_equal(bad, rates[i]);
+    }
+    /* the name follows the tier names of keys (mp_parse_tier_name): it
+     * goes in a structured-field string and a Redis key */
+    assert_non_null(tier("p:ro", "1/1s", &t, &bad));
+    assert_string_equal(bad, "p:ro");
+    assert_non_null(tier("", "1/1s", &t, &bad));
+    assert_non_null(tier("p\"ro", "1/1s", &t, &bad));
+    assert_non_null(tier("abcdefghijklmnopqrstuvwxyz0123456", "1/1s", &t,
+                         &bad));
+    assert_null(tier("abcdefghijklmnopqrstuvwxyz012345", "1/1s", &t, &bad));
+    assert_null(tier("Enterprise_2-b", "1/1s", &t, &bad));
+}
+
+static void test_rate_limit_fallback(void **state)
+{
+    int mode = -1;
+
+    (void)state;
+    assert_null(mp_parse_rl_fallback("local", &mode));
+    assert_int_equal(mode, MP_RL_FALLBACK_LOCAL);
+    assert_null(mp_parse_rl_fallback("Open", &mode));
+    assert_int_equal(mode, MP_RL_FALLBACK_OPEN);
+    assert_null(mp_parse_rl_fallback("closed", &mode));
+    assert_int_equal(mode, MP_RL_FALLBACK_CLOSED);
+    assert_non_null(mp_parse_rl_fallback("maybe", &mode));
+    assert_non_null(mp_parse_rl_fallback("", &mode));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -515,6 +586,9 @@ int main(void)
         POOL_TEST(test_cors_origin_refuses_what_no_browser_sends),
         POOL_TEST(test_cors_origin_says_why_for_common_mistakes),
         POOL_TEST(test_cors_star_and_off_stand_alone),
+        POOL_TEST(test_tier_rates_and_units),
+        POOL_TEST(test_tier_refusals_quote_the_bad_word),
+        POOL_TEST(test_rate_limit_fallback),
     };
     return cmocka_run_group_tests_name("config_parse", tests, NULL, NULL);
 }

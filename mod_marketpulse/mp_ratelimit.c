@@ -1,0 +1,392 @@
+/* Rate limits (mp_ratelimit.h): the count in Redis, one script per
+ * request, queued so that the cache lookup's round trip carries it; the
+ * fallback while Redis cannot count; the header fields and the 429.
+ *
+ * The key of a bucket is <MarketPulseCachePrefix>rl:<bucket>:<window>:
+ * beside the cache's keys but never among them (the cache's are
+ * <prefix>v2:...), and clearing the cache only bumps a generation, so it
+ * never touches a count.  The window is in the key so that an operator
+ * who changes it starts clean windows instead of inheriting old
+ * expiries. */
+#include <string.h>
+#include <time.h>
+
+#include "httpd.h"
+#include "apr_sha1.h"
+#include "apr_strings.h"
+#include "apr_thread_mutex.h"
+#include "http_config.h"
+
+#include "mp_ctx.h"
+#include "mp_log.h"
+#include "mp_ratelimit.h"
+#include "mp_ratelimit_fields.h"
+#include "mp_ratelimit_local.h"
+#include "mp_shm.h"
+#include "mp_stats.h"
+
+/* One atomic step in Redis: the count so far, and, when it is below the
+ * limit and asked to (ARGV[3] = 1), one more; the first count of a
+ * window sets its expiry, which is the window (Redis's clock, not the
+ * hosts').  A refused request is not counted.  Returns {allowed, count,
+ * milliseconds left}.  A key without expiry (never made so here) is
+ * started afresh rather than trusted. */
+static const char count_script[] =
+    "local t = redis.call('pttl', KEYS[1]) "
+    "if t == -1 then redis.call('del', KEYS[1]) end "
+    "local c = 0 "
+    "if t < 0 then t = tonumber(ARGV[2]) "
+    "else c = tonumber(redis.call('get', KEYS[1])) end "
+    "if c >= tonumber(ARGV[1]) then return {0, c, t} end "
+    "if ARGV[3] == '1' then "
+    "  c = redis.call('incr', KEYS[1]) "
+    "  if c == 1 then redis.call('pexpire', KEYS[1], ARGV[2]) end "
+    "end "
+    "return {1, c, t}";
+
+static char script_sha[2 * APR_SHA1_DIGESTSIZE + 1];
+static mp_rl_slot_t *table;              /* the per-host counts */
+static apr_thread_mutex_t *unknown_lock; /* per child: tiers logged */
+static apr_hash_t *unknown_logged;
+static apr_pool_t *child_pool;
+
+int mp_ratelimit_post_config(apr_pool_t *pconf, server_rec *s)
+{
+    unsigned char digest[APR_SHA1_DIGESTSIZE];
+    apr_sha1_ctx_t sha;
+
+    apr_sha1_init(&sha);
+    apr_sha1_update(&sha, count_script, sizeof(count_script) - 1);
+    apr_sha1_final(digest, &sha);
+    for (int i = 0; i < APR_SHA1_DIGESTSIZE; i++) {
+        apr_snprintf(script_sha + 2 * i, 3, "%02x", digest[i]);
+    }
+    return mp_shm_make(pconf, s, sizeof(mp_rl_slot_t) * MP_RL_LOCAL_SLOTS,
+                       &table, "the rate limits' per-host counts")
+           ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+void mp_ratelimit_child_init(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    child_pool = p;
+    unknown_logged = apr_hash_make(p);
+    if (apr_thread_mutex_create(&unknown_lock, APR_THREAD_MUTEX_DEFAULT, p)
+        != APR_SUCCESS) {
+        unknown_lock = NULL;     /* then such a tier is logged every time */
+    }
+}
+
+/* Milliseconds of the host's monotonic clock: the same in every child,
+ * and a step of the wall clock cannot end or stretch a window. */
+static apr_uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (apr_uint64_t)ts.tv_sec * 1000 + (apr_uint64_t)ts.tv_nsec / 1000000;
+}
+
+static const mp_srv_conf_t *srv_conf(request_rec *r)
+{
+    return ap_get_module_config(r->server->module_config,
+                                &marketpulse_module);
+}
+
+static void prepare(request_rec *r, mp_ratelimit_req_t *rl,
+                    const char *policy, const char *bucket, long limit,
+                    int window_s)
+{
+    memset(rl, 0, sizeof(*rl));
+    rl->active = 1;
+    rl->policy = policy;
+    rl->key = apr_psprintf(r->pool, "%srl:%s:%d",
+                           mp_conf_cache_prefix(srv_conf(r)), bucket,
+                           window_s);
+    rl->limit = limit;
+    rl->window_s = window_s;
+}
+
+/* The script queued on the request's Redis context (not sent yet). */
+static void queue(request_rec *r, mp_ratelimit_req_t *rl, int take)
+{
+    const char *limit = apr_ltoa(r->pool, rl->limit);
+    const char *ms = apr_ltoa(r->pool, (long)rl->window_s * 1000);
+    const char *argv[7] = { "EVALSHA", script_sha, "1", rl->key, limit, ms,
+                            take ? "1" : "0" };
+    size_t lens[7];
+
+    rl->queued = NULL;
+    if (!mp_redis_configured(r->server)) {
+        rl->queue_rv = APR_ENOTIMPL;
+        return;
+    }
+    if (!mp_redis_admit(r)) {
+        rl->queue_rv = APR_EGENERAL;       /* its breaker is open */
+        return;
+    }
+    for (int i = 0; i < 7; i++) {
+        lens[i] = strlen(argv[i]);
+    }
+    rl->queue_rv = mp_redis_defer(r, 7, argv, lens, &rl->queued);
+}
+
+/* The script's reply as a state; 0 when it is not one. */
+static int state_of(const redisReply *reply, const mp_ratelimit_req_t *rl,
+                    mp_ratelimit_state_t *out)
+{
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+        return 0;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (reply->element[i]->type != REDIS_REPLY_INTEGER) {
+            return 0;
+        }
+    }
+    out->verdict = reply->element[0]->integer ? MP_RL_PASS : MP_RL_LIMITED;
+    out->remaining = rl->limit - (long)reply->element[1]->integer;
+    out->reset_s = mp_rl_seconds((apr_uint64_t)(
+        reply->element[2]->integer > 0 ? reply->element[2]->integer : 0));
+    out->counted_by = "redis";
+    return 1;
+}
+
+/* The count from Redis: 1 with *out, 0 when Redis could not give it. */
+static int redis_count(request_rec *r, mp_ratelimit_req_t *rl, int take,
+                       mp_ratelimit_state_t *out)
+{
+    redisReply *reply = NULL;
+    apr_status_t rv;
+    int ok;
+
+    if (rl->queued == NULL) {
+        return 0;
+    }
+    rv = mp_redis_collect(r, rl->queued, &reply);
+    rl->queued = NULL;
+    if (rv == APR_SUCCESS && reply->type == REDIS_REPLY_ERROR
+        && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+        /* a Redis that has not seen the script (restarted, flushed):
+         * sent whole once, which also loads it for the next EVALSHA */
+        const char *limit = apr_ltoa(r->pool, rl->limit);
+        const char *ms = apr_ltoa(r->pool, (long)rl->window_s * 1000);
+        const char *argv[7] = { "EVAL", count_script, "1", rl->key, limit,
+                                ms, take ? "1" : "0" };
+        size_t lens[7];
+
+        for (int i = 0; i < 7; i++) {
+            lens[i] = strlen(argv[i]);
+        }
+        freeReplyObject(reply);
+        reply = NULL;
+        rv = mp_redis_command(r, 7, argv, lens, &reply);
+    }
+    if (rv != APR_SUCCESS) {
+        return 0;                  /* mp_redis logged and counted it */
+    }
+    ok = state_of(reply, rl, out);
+    if (!ok) {
+        mp_rlog(APLOG_WARNING, 0, r, MPLOGNO(01601), "Redis answered the "
+                "rate-limit count with %s", reply->type == REDIS_REPLY_ERROR
+                ? reply->str : "an unexpected reply");
+    }
+    freeReplyObject(reply);
+    return ok;
+}
+
+/* Redis could not count: MarketPulseRateLimitFallback decides (without
+ * any Redis configured the host's own count is the only one). */
+static void fallback(request_rec *r, mp_ratelimit_req_t *rl, int take,
+                     mp_ratelimit_state_t *out)
+{
+    int mode = rl->queue_rv == APR_ENOTIMPL
+        ? MP_RL_FALLBACK_LOCAL : mp_conf_rl_fallback(srv_conf(r));
+    mp_rl_count_t c;
+
+    if (mode == MP_RL_FALLBACK_LOCAL && table != NULL) {
+        mp_rl_local_count(table, MP_RL_LOCAL_SLOTS, mp_rl_hash(rl->key),
+                          rl->limit, (apr_uint64_t)rl->window_s * 1000,
+                          now_ms(), take, &c);
+        out->verdict = c.allowed ? MP_RL_PASS : MP_RL_LIMITED;
+        out->remaining = rl->limit - c.count;
+        out->reset_s = mp_rl_seconds(c.left_ms);
+        out->counted_by = "local";
+        mp_stat_add(MP_STAT_RL_LOCAL, 1);
+    }
+    else if (mode == MP_RL_FALLBACK_CLOSED) {
+        out->verdict = MP_RL_UNAVAILABLE;
+        mp_stat_add(MP_STAT_RL_CLOSED, 1);
+    }
+    else {
+        out->verdict = MP_RL_PASS;         /* open: uncounted */
+        mp_stat_add(MP_STAT_RL_OPEN, 1);
+    }
+}
+
+static mp_rl_verdict_t finish(request_rec *r, mp_ratelimit_req_t *rl,
+                              int take, mp_ratelimit_state_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->policy = rl->policy;
+    out->limit = rl->limit;
+    out->window_s = rl->window_s;
+    out->reset_s = rl->window_s;
+    out->remaining = rl->limit;
+    if (!redis_count(r, rl, take, out)) {
+        fallback(r, rl, take, out);
+    }
+    /* the context is not held past the count: the handler may run long */
+    mp_redis_release(r);
+    return out->verdict;
+}
+
+/* The policy of a bucket: its text up to the first ':'. */
+static const char *policy_of(request_rec *r, const char *bucket)
+{
+    const char *colon = strchr(bucket, ':');
+
+    return colon ? apr_pstrmemdup(r->pool, bucket,
+                                  (apr_size_t)(colon - bucket))
+                 : bucket;
+}
+
+static mp_rl_verdict_t generic(request_rec *r, const char *bucket,
+                               long limit, int window_s, int take,
+                               mp_ratelimit_state_t *out)
+{
+    mp_ratelimit_req_t rl;
+
+    prepare(r, &rl, policy_of(r, bucket), bucket, limit, window_s);
+    queue(r, &rl, take);
+    return finish(r, &rl, take, out);
+}
+
+mp_rl_verdict_t mp_ratelimit_take(request_rec *r, const char *bucket,
+                                  long limit, int window_s,
+                                  mp_ratelimit_state_t *out)
+{
+    return generic(r, bucket, limit, window_s, 1, out);
+}
+
+mp_rl_verdict_t mp_ratelimit_peek(request_rec *r, const char *bucket,
+                                  long limit, int window_s,
+                                  mp_ratelimit_state_t *out)
+{
+    return generic(r, bucket, limit, window_s, 0, out);
+}
+
+void mp_ratelimit_headers(request_rec *r, const mp_ratelimit_state_t *st)
+{
+    const mp_dir_conf_t *dc = ap_get_module_config(r->per_dir_config,
+                                                   &marketpulse_module);
+    long left = st->remaining < 0 ? 0 : st->remaining;
+
+    if (st->counted_by == NULL) {
+        return;                    /* unlimited, or not counted */
+    }
+    apr_table_setn(r->err_headers_out, "RateLimit-Policy",
+                   mp_rl_policy_field(r->pool, st->policy, st->limit,
+                                      st->window_s));
+    apr_table_setn(r->err_headers_out, "RateLimit",
+                   mp_rl_field(r->pool, st->policy, left, st->reset_s));
+    if (mp_conf_rl_legacy(dc)) {
+        apr_table_setn(r->err_headers_out, "X-RateLimit-Limit",
+                       apr_ltoa(r->pool, st->limit));
+        apr_table_setn(r->err_headers_out, "X-RateLimit-Remaining",
+                       apr_ltoa(r->pool, left));
+        apr_table_setn(r->err_headers_out, "X-RateLimit-Reset",
+                       apr_itoa(r->pool, st->reset_s));
+    }
+}
+
+int mp_ratelimit_problem(request_rec *r, const mp_ratelimit_state_t *st,
+                         mp_problem_t *pb)
+{
+    mp_ratelimit_headers(r, st);
+    if (st->verdict == MP_RL_LIMITED) {
+        mp_stat_add(MP_STAT_RL_LIMITED, 1);
+        mp_problem_set(pb, HTTP_TOO_MANY_REQUESTS, apr_psprintf(r->pool,
+                       "Too many requests: the quota \"%s\" (%ld requests "
+                       "per %d s) is used up; retry in %d s.", st->policy,
+                       st->limit, st->window_s, st->reset_s), NULL);
+        pb->retry_after = st->reset_s;
+        return 1;
+    }
+    if (st->verdict == MP_RL_UNAVAILABLE) {
+        mp_problem_set(pb, HTTP_SERVICE_UNAVAILABLE, "Rate limits cannot be "
+                       "checked now (their store is unavailable); retry "
+                       "shortly.", NULL);
+        pb->retry_after = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* A tier the access step named that no MarketPulseTier defines (a key
+ * made for a tier since removed): limited as anonymous clients are, but
+ * counted per key, and said once per child. */
+static void unknown_tier(request_rec *r, const char *tier)
+{
+    int first = 1;
+
+    if (unknown_lock) {
+        apr_thread_mutex_lock(unknown_lock);
+        first = apr_hash_get(unknown_logged, tier, APR_HASH_KEY_STRING)
+                == NULL;
+        if (first && apr_hash_count(unknown_logged) < 64) {
+            const char *copy = apr_pstrdup(child_pool, tier);
+
+            apr_hash_set(unknown_logged, copy, APR_HASH_KEY_STRING, copy);
+        }
+        apr_thread_mutex_unlock(unknown_lock);
+    }
+    if (first) {
+        mp_rlog(APLOG_WARNING, 0, r, MPLOGNO(01602), "no MarketPulseTier "
+                "defines the tier \"%s\" of this client; it gets the "
+                "limits of the tier \"" MP_RL_ANONYMOUS_TIER "\", counted "
+                "per key (said once per process and tier)", tier);
+    }
+}
+
+void mp_ratelimit_begin(request_rec *r, const mp_dir_conf_t *dc,
+                        const mp_route_t *route, mp_ratelimit_req_t *rl)
+{
+    const mp_srv_conf_t *sc = srv_conf(r);
+    const mp_ctx_t *ctx = mp_ctx(r);
+    const mp_tier_t *tier;
+    const char *identity;
+
+    memset(rl, 0, sizeof(*rl));
+    if (!mp_conf_ratelimit(dc) || (route->flags & MP_ROUTE_PUBLIC)) {
+        return;
+    }
+    /* a key's (or mapped user's) own count; else the client address,
+     * which mod_remoteip may have taken from a trusted proxy's header */
+    identity = ctx->key_id ? apr_pstrcat(r->pool, "key:", ctx->key_id, NULL)
+                           : apr_pstrcat(r->pool, "ip:", r->useragent_ip,
+                                         NULL);
+    tier = mp_conf_tier(sc, ctx->tier ? ctx->tier : MP_RL_ANONYMOUS_TIER);
+    if (tier == NULL && ctx->tier) {
+        unknown_tier(r, ctx->tier);
+        tier = mp_conf_tier(sc, MP_RL_ANONYMOUS_TIER);
+    }
+    if (tier == NULL || tier->limit == 0) {
+        return;                    /* unlimited */
+    }
+    prepare(r, rl, tier->name, apr_pstrcat(r->pool, tier->name, ":",
+                                           identity, NULL),
+            tier->limit, tier->window_s);
+    queue(r, rl, 1);
+}
+
+int mp_ratelimit_check(request_rec *r, mp_ratelimit_req_t *rl,
+                       mp_problem_t *pb)
+{
+    mp_ratelimit_state_t st;
+
+    if (!rl->active) {
+        return 0;
+    }
+    finish(r, rl, 1, &st);
+    return mp_ratelimit_problem(r, &st, pb);
+}
