@@ -8,12 +8,17 @@
 # stack's own httpd (every hit checked with Redis), `notified` from a
 # third (MP_PORT+2, MarketPulseCacheCoherence notified: hits from the
 # host's memory).  Each static copy is served by the httpd measured.
+# The `ratelimit` row measures what rate limits cost a cached hit: a
+# fourth httpd (MP_PORT+3) with an anonymous tier too large to refuse
+# anything, its /api/dashboard (limited: the count pipelined into the
+# hit's Redis round trip) against its /api/v1/dashboard (the same cache
+# entry, in a <Location> with MarketPulseRateLimit Off), alternated.
 #
 #   MP_BENCH_ROWS    [1000000]  transactions in the database (re-seeded if
 #                               the count differs)
 #   MP_BENCH_SECONDS [5]        per measurement  MP_BENCH_CONNECTIONS [16]
 #   MP_BENCH_THREADS [2]        MP_BENCH_ROUNDS [5]
-#   MP_BENCH_MODES [uncached cached notified]  the rows to measure
+#   MP_BENCH_MODES [uncached cached notified ratelimit]  the rows to measure
 # Each endpoint and its static copy are measured alternately, ROUNDS times
 # each, and the medians are printed: on a small machine shared by wrk,
 # httpd, PostgreSQL and Redis single runs swing by a third.
@@ -38,9 +43,12 @@ bench_prepare
 # the httpds this script adds: name, port, configuration
 NOCACHE_PORT=$((PORT + 1))
 NOTIFIED_PORT=$((PORT + 2))
+RATELIMIT_PORT=$((PORT + 3))
 printf '<Location /api>\n    MarketPulseCache Off\n</Location>\n' \
     > "$RUN/bench-nocache.conf"
 printf 'MarketPulseCacheCoherence notified\n' > "$RUN/bench-notified.conf"
+printf '%s\n' 'MarketPulseTier anonymous 10000000/1h' '<Location /api/v1>' \
+    '    MarketPulseRateLimit Off' '</Location>' > "$RUN/bench-ratelimit.conf"
 added_httpd() {
     MP_HTTPD_NAME=bench-$1 MP_PORT=$2 MP_EXTRA_CONF="$RUN/bench-$1.conf" \
         sh "$STACK" "httpd-$3" >/dev/null
@@ -48,10 +56,12 @@ added_httpd() {
 stop_added() {
     added_httpd nocache "$NOCACHE_PORT" stop
     added_httpd notified "$NOTIFIED_PORT" stop
+    added_httpd ratelimit "$RATELIMIT_PORT" stop
 }
 trap stop_added EXIT
 added_httpd nocache "$NOCACHE_PORT" start
 added_httpd notified "$NOTIFIED_PORT" start
+added_httpd ratelimit "$RATELIMIT_PORT" start
 nocache="http://127.0.0.1:$NOCACHE_PORT"
 notified="http://127.0.0.1:$NOTIFIED_PORT"
 
@@ -71,7 +81,7 @@ mkdir -p "$HTDOCS" "$RUN/bench-notified/htdocs"
 printf '%-10s %-9s %8s %12s %10s %14s %10s %8s\n' endpoint mode bytes "req/s" "p99 ms" "static req/s" "static p99" ratio
 { echo "$ENDPOINTS"; echo "$CACHED_ENDPOINTS" | sed 's/|cached|/|notified|/'; } |
 while IFS='|' read -r name mode path; do
-    case " ${MP_BENCH_MODES:-uncached cached notified} " in
+    case " ${MP_BENCH_MODES:-uncached cached notified ratelimit} " in
         *" $mode "*) ;;
         *) continue ;;
     esac
@@ -92,6 +102,30 @@ while IFS='|' read -r name mode path; do
     ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN { printf "%.4f", a / b }')
     printf '%-10s %-9s %8s %12s %10s %14s %10s %8s\n' "$name" "$mode" "$bytes" "$rps" "$p99" "$srps" "$sp99" "$ratio"
 done
+
+# Rate limits on a cached hit: limited against unlimited, same httpd,
+# same entry, alternated; the cost from the medians, and the spread of
+# the rounds' own ratios.
+case " ${MP_BENCH_MODES:-uncached cached notified ratelimit} " in
+    *" ratelimit "*)
+        limited="http://127.0.0.1:$RATELIMIT_PORT/api/dashboard"
+        unlimited="http://127.0.0.1:$RATELIMIT_PORT/api/v1/dashboard"
+        curl -fsS -o /dev/null "$limited"
+        curl -fsS -D - -o /dev/null "$limited" | grep -qi '^RateLimit:' || {
+            echo "bench: $limited carries no RateLimit field" >&2; exit 1; }
+        set -- $(measure_pair "$limited" "$unlimited")
+        spread=$(paste -d' ' "$RUN/bench-a" "$RUN/bench-b" |
+                 awk '{ r = $1 / $3; if (NR == 1 || r < lo) lo = r;
+                        if (NR == 1 || r > hi) hi = r }
+                      END { printf "%.3f-%.3f", lo, hi }')
+        printf '\n%-10s %-9s %12s %10s %16s %12s %8s %12s\n' endpoint mode \
+            "limited r/s" "p99 ms" "unlimited r/s" "p99 ms" cost "pair ratios"
+        printf '%-10s %-9s %12s %10s %16s %12s %7s%% %12s\n' dashboard ratelimit \
+            "$1" "$2" "$3" "$4" \
+            "$(awk -v a="$1" -v b="$3" 'BEGIN { printf "%.1f", (1 - a / b) * 100 }')" \
+            "$spread"
+        ;;
+esac
 rm -f "$RUN/bench-a" "$RUN/bench-b"
 echo "(cached: strict = every hit checked with Redis, notified = hits from this host's memory)"
 echo "($ROWS transactions, wrk -t$THREADS -c$CONNS -d${SECONDS_EACH}s, medians of $ROUNDS alternating rounds, $(nproc) cores; ratio = endpoint req/s / static copy req/s, same httpd)"
