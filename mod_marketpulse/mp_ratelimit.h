@@ -46,9 +46,10 @@ typedef struct {
 
 /* Counts one request in bucket ("authfail:<address>": any text; the
  * window length is added to its key) with limit requests per window_s
- * seconds, and says whether it is within: PASS, LIMITED (this one was
- * not counted: a refused request does not prolong anything) or
- * UNAVAILABLE.  One Redis round trip, or the fallback. */
+ * seconds, and says whether it is within: PASS, LIMITED or
+ * UNAVAILABLE.  A refused request never prolongs the window (in Redis
+ * it is counted past the limit, per host it is not counted).  One Redis
+ * round trip, or the fallback. */
 mp_rl_verdict_t mp_ratelimit_take(request_rec *r, const char *bucket,
                                   long limit, int window_s,
                                   mp_ratelimit_state_t *out);
