@@ -511,6 +511,9 @@ apr_status_t mp_redis_defer(request_rec *r, int argc, const char **argv,
     }
     rv = checkout(r, rd, &conn);
     if (rv != APR_SUCCESS) {
+        if (rv != MP_REDIS_BUSY) {
+            breaker_failure(rd);       /* no connection: as a failed call */
+        }
         return rv;
     }
     co = mp_ctx(r)->redis;
