@@ -8,7 +8,8 @@ Clients without a key fall under the tier "anonymous", counted by client
 address: these httpds trust X-Forwarded-For from loopback (mod_remoteip),
 so each test is a client of its own address and needs no window to end.
 Requests without the header come from 127.0.0.1, which the admin
-endpoints require."""
+endpoints require.  API keys (scripts/keys.sh) are counted under their
+tier, each key apart from its address and from other keys."""
 import itertools
 import subprocess
 import threading
@@ -18,6 +19,7 @@ import uuid
 import pytest
 
 from conftest import free_port, metric, wait_until
+from test_auth import bearer, make_key
 from test_cache import Redis
 
 LIMIT, WINDOW = 40, 8
@@ -322,6 +324,66 @@ def test_redis_killed_mid_window(stack, tmp_path, fallback):
         for h in hosts:
             h.stop()
         redis.stop()
+
+
+@pytest.fixture(scope="module")
+def tiered(stack, tmp_path_factory):
+    """An httpd reading keys (MarketPulseAuth optional, the stack's), with
+    a small tier of its own and the anonymous one."""
+    redis = Redis(tmp_path_factory.mktemp("rl-tiered")).start()
+    h = stack.httpd("rl-tiered-" + uuid.uuid4().hex[:6], env={
+        "MP_AUTH": "optional"}, extra_conf=conf(
+            redis.port, rate="4/60s",
+            extra="MarketPulseTier small 3/60s\n")).start()
+    yield h
+    h.stop()
+    redis.stop()
+
+
+def test_a_key_is_counted_under_its_tier_apart_from_its_address(stack,
+                                                                 tiered):
+    key = make_key(stack, "read", tier="small")
+    ip = address()
+    answers = [tiered.get(DASHBOARD, **as_client(ip, headers=bearer(key)))
+               for _ in range(4)]
+    assert [r.status_code for r in answers] == [200, 200, 200, 429]
+    assert answers[0].headers["RateLimit-Policy"] == '"small";q=3;w=60'
+    assert [remaining(r)[0] for r in answers] == [2, 1, 0, 0]
+    # the same address without the key: the anonymous tier, untouched
+    r = tiered.get(DASHBOARD, **as_client(ip))
+    assert r.status_code == 200
+    assert r.headers["RateLimit-Policy"] == '"anonymous";q=4;w=60'
+    assert remaining(r)[0] == 3
+    # another key of the tier has its own quota
+    other = make_key(stack, "read", tier="small")
+    r = tiered.get(DASHBOARD, **as_client(ip, headers=bearer(other)))
+    assert r.status_code == 200 and remaining(r)[0] == 2
+
+
+def test_a_key_of_an_undefined_tier_gets_the_anonymous_limit_per_key(
+        stack, tiered):
+    key = make_key(stack, "read", tier="gone")
+    ip = address()
+    codes = [tiered.get(DASHBOARD, **as_client(ip, headers=bearer(key)))
+             .status_code for _ in range(5)]
+    assert codes == [200] * 4 + [429]
+    r = tiered.get(DASHBOARD, **as_client(ip))         # the address: apart
+    assert r.status_code == 200 and remaining(r)[0] == 3
+    assert wait_until(lambda: 'the tier "gone"' in tiered.error_log())
+    assert tiered.error_log().count('the tier "gone"') <= 2   # per child
+
+
+def test_unauthorized_answers_count_against_nobody(stack, tiered):
+    key = make_key(stack, "read", tier="small")
+    bad = key[:-4] + ("0000" if not key.endswith("0000") else "1111")
+    ip = address()
+    for _ in range(6):
+        assert tiered.get(DASHBOARD, **as_client(
+            ip, headers=bearer(bad))).status_code == 401
+    r = tiered.get(DASHBOARD, **as_client(ip, headers=bearer(key)))
+    assert r.status_code == 200 and remaining(r)[0] == 2
+    r = tiered.get(DASHBOARD, **as_client(ip))
+    assert r.status_code == 200 and remaining(r)[0] == 3
 
 
 def test_bad_values_fail_configtest(stack):
