@@ -14,6 +14,7 @@
 #include "mp_db.h"
 #include "mp_keycache.h"
 #include "mp_log.h"
+#include "mp_ratelimit.h"
 #include "mp_response.h"
 #include "queries/queries.h"
 
@@ -28,8 +29,49 @@ static int refuse(request_rec *r, mp_problem_t *pb, int status,
     return 0;
 }
 
+/* Failed authentications are counted per client address
+ * (MarketPulseAuthFailureLimit), so random keys cannot be tried at line
+ * rate.  A Redis that cannot count refuses nobody on that account. */
+static mp_rl_verdict_t failures(request_rec *r, int count,
+                                mp_ratelimit_state_t *st)
+{
+    mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
+                                             &marketpulse_module);
+    mp_tier_t limit = mp_conf_auth_failure_limit(sc);
+    const char *bucket = apr_pstrcat(r->pool, "authfail:", r->useragent_ip,
+                                     NULL);
+
+    if (limit.limit == 0) {
+        return MP_RL_PASS;
+    }
+    return count ? mp_ratelimit_take(r, bucket, limit.limit, limit.window_s,
+                                     st)
+                 : mp_ratelimit_peek(r, bucket, limit.limit, limit.window_s,
+                                     st);
+}
+
+/* 0 with the 429 in *pb when the address failed too often already:
+ * asked before a lookup that would reach PostgreSQL. */
+static int failures_below_limit(request_rec *r, mp_problem_t *pb)
+{
+    mp_ratelimit_state_t st;
+
+    if (failures(r, 0, &st) != MP_RL_LIMITED) {
+        return 1;
+    }
+    mp_ratelimit_problem(r, &st, pb);
+    return 0;
+}
+
+/* A key refused: 401, or 429 once the address is past its failures. */
 static int bad_key(request_rec *r, mp_problem_t *pb, const char *message)
 {
+    mp_ratelimit_state_t st;
+
+    if (failures(r, 1, &st) == MP_RL_LIMITED) {
+        mp_ratelimit_problem(r, &st, pb);
+        return 0;
+    }
     return refuse(r, pb, HTTP_UNAUTHORIZED,
                   REALM ", error=\"invalid_token\"", message);
 }
@@ -62,9 +104,11 @@ static mp_db_status_t fetch(request_rec *r, const char *id, mp_keyrec_t *rec)
     return MP_DB_OK;
 }
 
-/* The record of id, from this child's cache or from PostgreSQL. */
-static mp_db_status_t lookup(request_rec *r, const char *id,
-                             mp_keyrec_t *rec)
+/* The record of id, from this child's cache or from PostgreSQL; 0 with
+ * *pb (a 429 for an address past its failures, a 503) when there is
+ * none. */
+static int lookup(request_rec *r, const char *id, mp_keyrec_t *rec,
+                  mp_problem_t *pb)
 {
     mp_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
                                              &marketpulse_module);
@@ -72,14 +116,21 @@ static mp_db_status_t lookup(request_rec *r, const char *id,
     mp_db_status_t st;
 
     if (sc->keys && mp_keycache_get(sc->keys, id, now, rec)) {
-        return MP_DB_OK;
+        return 1;
+    }
+    if (!failures_below_limit(r, pb)) {
+        return 0;
     }
     st = fetch(r, id, rec);
-    if (st == MP_DB_OK && sc->keys) {
+    if (st != MP_DB_OK) {
+        mp_problem_of_db(pb, st);
+        return 0;
+    }
+    if (sc->keys) {
         mp_keycache_put(sc->keys, id, rec, now + apr_time_from_sec(
                         mp_conf_key_cache_ttl(sc)));
     }
-    return st;
+    return 1;
 }
 
 /* The key the client sent, checked; fills ctx on success. */
@@ -90,15 +141,12 @@ static int check_key(request_rec *r, const char *text, mp_ctx_t *ctx,
                                              &marketpulse_module);
     mp_apikey_t key;
     mp_keyrec_t rec;
-    mp_db_status_t st;
 
     if (!mp_apikey_parse(text, &key)) {
         return bad_key(r, pb, "The API key is malformed (keys look like "
                        "mp_<id>_<secret>).");
     }
-    st = lookup(r, key.id, &rec);
-    if (st != MP_DB_OK) {
-        mp_problem_of_db(pb, st);
+    if (!lookup(r, key.id, &rec, pb)) {
         return 0;
     }
     if (!rec.found || !mp_apikey_matches(sc->pepper, sc->pepper_len, &key,

@@ -129,6 +129,8 @@ void *mp_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->pepper_file = add->pepper ? add->pepper_file : base->pepper_file;
     sc->key_cache_ttl = MERGE_INT(key_cache_ttl);
     sc->rl_fallback = MERGE_INT(rl_fallback);
+    sc->auth_failures = add->auth_failures ? add->auth_failures
+                                           : base->auth_failures;
     /* a virtual host's tiers add to (or redefine) the main server's */
     sc->tiers = add->tiers && base->tiers
         ? apr_hash_overlay(p, add->tiers, base->tiers)
@@ -283,6 +285,13 @@ const mp_tier_t *mp_conf_tier(const mp_srv_conf_t *sc, const char *name)
 {
     return sc->tiers && name ? apr_hash_get(sc->tiers, name,
                                             APR_HASH_KEY_STRING) : NULL;
+}
+
+mp_tier_t mp_conf_auth_failure_limit(const mp_srv_conf_t *sc)
+{
+    static const mp_tier_t by_default = {"authfail", 10, 60};
+
+    return sc->auth_failures ? *sc->auth_failures : by_default;
 }
 
 int mp_conf_rl_fallback(const mp_srv_conf_t *sc)
@@ -444,6 +453,28 @@ static const char *set_tier(cmd_parms *cmd, void *dconf, const char *name,
         sc->tiers = apr_hash_make(cmd->pool);
     }
     apr_hash_set(sc->tiers, t->name, APR_HASH_KEY_STRING, t);
+    return NULL;
+}
+
+/* MarketPulseAuthFailureLimit N/W | unlimited */
+static const char *set_auth_failures(cmd_parms *cmd, void *dconf,
+                                     const char *rate)
+{
+    mp_srv_conf_t *sc = ap_get_module_config(cmd->server->module_config,
+                                             &marketpulse_module);
+    mp_tier_t *t = apr_palloc(cmd->pool, sizeof(*t));
+    const char *bad, *want = mp_parse_tier("authfail", rate, t, &bad);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+
+    (void)dconf;
+    if (err) {
+        return err;
+    }
+    if (want) {
+        return bad_value(cmd, bad, want);
+    }
+    t->name = "authfail";
+    sc->auth_failures = t;
     return NULL;
 }
 
@@ -827,6 +858,9 @@ const command_rec mp_directives[] = {
                   "a rate-limit tier: name and requests/window (100/60s) "
                   "or unlimited; the tier named anonymous limits clients "
                   "without a key, by address"),
+    AP_INIT_TAKE1("MarketPulseAuthFailureLimit", set_auth_failures, NULL,
+                  RSRC_CONF, "failed authentications a client address may "
+                  "make per window (10/60s) before 429, or unlimited"),
     AP_INIT_TAKE1("MarketPulseRateLimitFallback", set_rl_fallback, NULL,
                   RSRC_CONF, "while Redis is down: local (count per host), "
                   "open (no limits) or closed (503)"),

@@ -105,6 +105,8 @@ typedef struct {
     int key_cache_ttl;         /* MarketPulseKeyCacheTTL seconds */
     void *keys;                /* per child: the key lookups (mp_keycache) */
     apr_hash_t *tiers;         /* MarketPulseTier: name -> mp_tier_t */
+    const mp_tier_t *auth_failures;    /* MarketPulseAuthFailureLimit,
+                                          NULL unset */
     int rl_fallback;           /* MarketPulseRateLimitFallback
                                   (mp_rl_fallback_t) */
 } mp_srv_conf_t;
@@ -145,6 +147,9 @@ int mp_conf_cache_shm_size(const mp_srv_conf_t *sc);
 /* MarketPulseTier's definition of name, or NULL. */
 const mp_tier_t *mp_conf_tier(const mp_srv_conf_t *sc, const char *name);
 int mp_conf_rl_fallback(const mp_srv_conf_t *sc);
+/* Failed authentications an address may make per window: limit 0 for
+ * unlimited (MarketPulseAuthFailureLimit, 10/60s by default). */
+mp_tier_t mp_conf_auth_failure_limit(const mp_srv_conf_t *sc);
 int mp_conf_ratelimit(const mp_dir_conf_t *dc);
 int mp_conf_rl_legacy(const mp_dir_conf_t *dc);
 /* 0: strict; else notified, with the bound in milliseconds (Redis

@@ -36,9 +36,12 @@ def bearer(key):
 
 
 def keyed_httpd(stack, mode):
-    """An httpd with MarketPulseAuth mode and a short key cache."""
+    """An httpd with MarketPulseAuth mode and a short key cache; its bad
+    keys are not limited per address (all come from 127.0.0.1; the
+    `guarded` httpd tests that limit)."""
     h = stack.httpd("auth-" + mode, env={"MP_AUTH": mode},
-                    extra_conf="MarketPulseKeyCacheTTL %d\n" % KEY_TTL)
+                    extra_conf="MarketPulseKeyCacheTTL %d\n"
+                    "MarketPulseAuthFailureLimit unlimited\n" % KEY_TTL)
     return h.start()
 
 
@@ -325,3 +328,60 @@ def test_a_pepper_others_can_read_is_refused(stack):
     r = stack.run("httpd-configtest", env=h.env(), check=False)
     assert r.returncode != 0
     assert "readable by its owner alone" in r.stderr + r.stdout
+
+
+FAILURES = 5                  # MarketPulseAuthFailureLimit of this httpd
+
+
+@pytest.fixture(scope="module")
+def guarded(stack):
+    """Keys read, failed authentications limited to FAILURES a window per
+    address (the address from X-Forwarded-For, which mod_remoteip takes
+    from loopback)."""
+    h = stack.httpd("auth-guarded", env={"MP_AUTH": "optional"},
+                    extra_conf="MarketPulseAuthFailureLimit %d/30s\n"
+                    "RemoteIPHeader X-Forwarded-For\n"
+                    "RemoteIPInternalProxy 127.0.0.1\n" % FAILURES)
+    h.start()
+    yield h
+    h.stop()
+
+
+def from_address(ip, key):
+    return {"X-Forwarded-For": ip, "X-API-Key": key}
+
+
+def random_key():
+    return "mp_%s_%s" % (uuid.uuid4().hex[:12], uuid.uuid4().hex * 2)
+
+
+def test_failed_authentications_are_limited_per_address(guarded, key_read):
+    ip = "198.51.100.%d" % (uuid.uuid4().int % 250 + 1)
+    for _ in range(FAILURES):
+        assert guarded.get("/api/dashboard", headers=from_address(
+            ip, random_key())).status_code == 401
+    r = guarded.get("/api/dashboard", headers=from_address(ip, random_key()))
+    assert r.status_code == 429
+    assert r.json()["error"]["code"] == "RATE_LIMITED"
+    assert 1 <= int(r.headers["Retry-After"]) <= 30
+    assert r.headers["RateLimit-Policy"] == '"authfail";q=%d;w=30' % FAILURES
+    # a malformed key too, and the address's anonymous reads go on
+    assert guarded.get("/api/dashboard", headers=from_address(
+        ip, "junk")).status_code == 429
+    assert guarded.get("/api/dashboard", headers={
+        "X-Forwarded-For": ip}).status_code == 200
+    # another address is not touched
+    assert guarded.get("/api/dashboard", headers=from_address(
+        "203.0.113.9", key_read)).status_code == 200
+
+
+def test_random_keys_past_the_limit_never_reach_postgresql(guarded):
+    series = 'marketpulse_db_statement_duration_seconds_count' \
+             '{statement="api_key"}'
+    ip = "192.0.2.%d" % (uuid.uuid4().int % 250 + 1)
+    before = metric(guarded, series)
+    codes = [guarded.get("/api/dashboard", headers=from_address(
+        ip, random_key())).status_code for _ in range(40)]
+    assert codes[:FAILURES] == [401] * FAILURES
+    assert set(codes[FAILURES:]) == {429}
+    assert metric(guarded, series) - before == FAILURES
