@@ -25,12 +25,12 @@ bench_prepare() {
     fi
 }
 
-# prints "req/s p99_ms" for one URL
+# prints "req/s p99_ms" for one URL [with one request header]
 measure() {
     # --timeout: wrk leaves requests slower than its timeout (2 s by
     # default) out of the latency figures; count them in instead
     out=$(wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_EACH}s" --timeout 60s \
-              --latency "$1")
+              --latency ${2:+-H "$2"} "$1")
     rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')
     p99=$(echo "$out" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}')
     non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')

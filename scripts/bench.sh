@@ -8,11 +8,13 @@
 # stack's own httpd (every hit checked with Redis), `notified` from a
 # third (MP_PORT+2, MarketPulseCacheCoherence notified: hits from the
 # host's memory).  Each static copy is served by the httpd measured.
-# The `ratelimit` row measures what rate limits cost a cached hit: a
-# fourth httpd (MP_PORT+3) with an anonymous tier too large to refuse
-# anything, its /api/dashboard (limited: the count pipelined into the
-# hit's Redis round trip) against its /api/v1/dashboard (the same cache
-# entry, in a <Location> with MarketPulseRateLimit Off), alternated.
+# The `ratelimit` row measures what API keys and rate limits cost a
+# cached hit: a fourth httpd (MP_PORT+3), its /api/dashboard asked with
+# an API key of a tier too large to refuse anything (the key checked
+# from the child's lookup cache, the count pipelined into the hit's
+# Redis round trip) against its /api/v1/dashboard (the same cache entry,
+# in a <Location> with MarketPulseAuth off and MarketPulseRateLimit Off),
+# alternated.
 #
 #   MP_BENCH_ROWS    [1000000]  transactions in the database (re-seeded if
 #                               the count differs)
@@ -47,8 +49,10 @@ RATELIMIT_PORT=$((PORT + 3))
 printf '<Location /api>\n    MarketPulseCache Off\n</Location>\n' \
     > "$RUN/bench-nocache.conf"
 printf 'MarketPulseCacheCoherence notified\n' > "$RUN/bench-notified.conf"
-printf '%s\n' 'MarketPulseTier anonymous 10000000/1h' '<Location /api/v1>' \
-    '    MarketPulseRateLimit Off' '</Location>' > "$RUN/bench-ratelimit.conf"
+printf '%s\n' 'MarketPulseTier bench 10000000/1h' '<Location /api>' \
+    '    MarketPulseAuth optional' '</Location>' '<Location /api/v1>' \
+    '    MarketPulseAuth off' '    MarketPulseRateLimit Off' '</Location>' \
+    > "$RUN/bench-ratelimit.conf"
 added_httpd() {
     MP_HTTPD_NAME=bench-$1 MP_PORT=$2 MP_EXTRA_CONF="$RUN/bench-$1.conf" \
         sh "$STACK" "httpd-$3" >/dev/null
@@ -65,11 +69,12 @@ added_httpd ratelimit "$RATELIMIT_PORT" start
 nocache="http://127.0.0.1:$NOCACHE_PORT"
 notified="http://127.0.0.1:$NOTIFIED_PORT"
 
-# prints "req/s p99 static_req/s static_p99" as medians over the rounds
+# prints "req/s p99 static_req/s static_p99" as medians over the rounds;
+# $3, a request header for the first URL
 measure_pair() {
     : > "$RUN/bench-a" ; : > "$RUN/bench-b"
     for _ in $(seq "$ROUNDS"); do
-        measure "$1" >> "$RUN/bench-a"
+        measure "$1" "${3:-}" >> "$RUN/bench-a"
         settle
         measure "$2" >> "$RUN/bench-b"
     done
@@ -110,16 +115,20 @@ case " ${MP_BENCH_MODES:-uncached cached notified ratelimit} " in
     *" ratelimit "*)
         limited="http://127.0.0.1:$RATELIMIT_PORT/api/dashboard"
         unlimited="http://127.0.0.1:$RATELIMIT_PORT/api/v1/dashboard"
-        curl -fsS -o /dev/null "$limited"
-        curl -fsS -D - -o /dev/null "$limited" | grep -qi '^RateLimit:' || {
-            echo "bench: $limited carries no RateLimit field" >&2; exit 1; }
-        set -- $(measure_pair "$limited" "$unlimited")
+        key="X-API-Key: $(sh "$ROOT/scripts/keys.sh" create --name "bench $$" \
+                            --tier bench --scopes read | tail -n1)"
+        curl -fsS -o /dev/null -H "$key" "$limited"
+        curl -fsS -D - -o /dev/null -H "$key" "$limited" |
+            grep -qi '^RateLimit: "bench"' || {
+            echo "bench: $limited carries no RateLimit field of the key's tier" >&2
+            exit 1; }
+        set -- $(measure_pair "$limited" "$unlimited" "$key")
         spread=$(paste -d' ' "$RUN/bench-a" "$RUN/bench-b" |
                  awk '{ r = $1 / $3; if (NR == 1 || r < lo) lo = r;
                         if (NR == 1 || r > hi) hi = r }
                       END { printf "%.3f-%.3f", lo, hi }')
         printf '\n%-10s %-9s %12s %10s %16s %12s %8s %12s\n' endpoint mode \
-            "limited r/s" "p99 ms" "unlimited r/s" "p99 ms" cost "pair ratios"
+            "key+limit r/s" "p99 ms" "auth off r/s" "p99 ms" cost "pair ratios"
         printf '%-10s %-9s %12s %10s %16s %12s %7s%% %12s\n' dashboard ratelimit \
             "$1" "$2" "$3" "$4" \
             "$(awk -v a="$1" -v b="$3" 'BEGIN { printf "%.1f", (1 - a / b) * 100 }')" \
