@@ -120,6 +120,12 @@ int mp_apikey_matches(const unsigned char *pepper, apr_size_t pepper_len,
     return CRYPTO_memcmp(hex, stored_hex, MP_APIKEY_HASH_HEX) == 0;
 }
 
+int mp_apikey_same_secret(const mp_apikey_t *key, const char *text)
+{
+    return strlen(text) == key->secret_len
+           && CRYPTO_memcmp(text, key->secret, key->secret_len) == 0;
+}
+
 static const struct {
     const char *name;
     unsigned bit;

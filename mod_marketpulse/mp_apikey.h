@@ -53,6 +53,10 @@ int mp_apikey_hash(const unsigned char *pepper, apr_size_t pepper_len,
 int mp_apikey_matches(const unsigned char *pepper, apr_size_t pepper_len,
                       const mp_apikey_t *key, const char *stored_hex);
 
+/* 1 when the key's secret is text (a secret proved before), in time
+ * that does not depend on where they differ. */
+int mp_apikey_same_secret(const mp_apikey_t *key, const char *text);
+
 /* "read,write,admin" (any order, no repeats) or "none" -> bits; 1 when
  * the text is such a list. */
 int mp_scopes_parse(const char *text, unsigned *out);

@@ -62,6 +62,23 @@ int mp_keycache_get(mp_keycache_t *kc, const char *id, apr_time_t now,
     return fresh;
 }
 
+void mp_keycache_verified(mp_keycache_t *kc, const char *id,
+                          const char *secret, apr_size_t len)
+{
+    entry_t *e;
+
+    if (len >= sizeof(e->rec.verified)) {
+        return;
+    }
+    lock(kc);
+    e = apr_hash_get(kc->by_id, id, APR_HASH_KEY_STRING);
+    if (e) {
+        memcpy(e->rec.verified, secret, len);
+        e->rec.verified[len] = '\0';
+    }
+    unlock(kc);
+}
+
 void mp_keycache_put(mp_keycache_t *kc, const char *id,
                      const mp_keyrec_t *rec, apr_time_t expires)
 {
@@ -82,6 +99,7 @@ void mp_keycache_put(mp_keycache_t *kc, const char *id,
         apr_hash_set(kc->by_id, e->id, APR_HASH_KEY_STRING, e);
     }
     e->rec = *rec;
+    e->rec.verified[0] = '\0';
     e->expires = expires;
     unlock(kc);
 }

@@ -22,6 +22,10 @@ typedef struct {
     char hash[MP_APIKEY_HASH_HEX + 1];
     char tier[MP_TIER_NAME_MAX + 1];
     unsigned scopes;
+    /* the secret a request proved against hash since the lookup, so the
+     * key's next requests compare it instead of computing the HMAC
+     * again; "" until then */
+    char verified[MP_APIKEY_SECRET_MAX + 1];
 } mp_keyrec_t;
 
 typedef struct mp_keycache mp_keycache_t;
@@ -35,5 +39,10 @@ int mp_keycache_get(mp_keycache_t *kc, const char *id, apr_time_t now,
  * over empty (which costs each key one lookup, never a wrong answer). */
 void mp_keycache_put(mp_keycache_t *kc, const char *id,
                      const mp_keyrec_t *rec, apr_time_t expires);
+
+/* Notes that secret (len bytes) matched id's hash, for the entry's life
+ * (a lookup put anew forgets it). */
+void mp_keycache_verified(mp_keycache_t *kc, const char *id,
+                          const char *secret, apr_size_t len);
 
 #endif

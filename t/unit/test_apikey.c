@@ -102,6 +102,39 @@ static void test_matches_only_its_own_hash(void **state)
     assert_false(mp_apikey_matches(pepper, 31, &k, hex));
 }
 
+static void test_same_secret(void **state)
+{
+    mp_apikey_t k;
+
+    (void)state;
+    assert_true(mp_apikey_parse(KEY, &k));
+    assert_true(mp_apikey_same_secret(&k, SECRET));
+    assert_false(mp_apikey_same_secret(&k, ""));
+    assert_false(mp_apikey_same_secret(&k, SECRET "0"));
+    assert_false(mp_apikey_same_secret(&k, "cb69a07ff3038059e4b2cffe585aa4aa"
+                                       "7d5293b0211449df9854274e5dd3aa7a"));
+}
+
+static void test_keycache_remembers_a_proved_secret_until_renewed(void **s)
+{
+    mp_keycache_t *kc = mp_keycache_create(*s);
+    mp_keyrec_t rec = {0}, got;
+
+    rec.found = 1;
+    mp_keycache_put(kc, ID, &rec, 1000);
+    mp_keycache_verified(kc, ID, SECRET, strlen(SECRET));
+    assert_true(mp_keycache_get(kc, ID, 1, &got));
+    assert_string_equal(got.verified, SECRET);
+    /* a lookup put anew (after the TTL, a revocation) forgets it */
+    strcpy(rec.verified, SECRET);
+    mp_keycache_put(kc, ID, &rec, 2000);
+    assert_true(mp_keycache_get(kc, ID, 1, &got));
+    assert_string_equal(got.verified, "");
+    /* an id not cached is not made up */
+    mp_keycache_verified(kc, "nosuchid00", SECRET, strlen(SECRET));
+    assert_false(mp_keycache_get(kc, "nosuchid00", 1, &got));
+}
+
 static void test_scopes(void **state)
 {
     unsigned s;
@@ -164,6 +197,8 @@ int main(void)
         cmocka_unit_test(test_parse_takes_the_form_only),
         cmocka_unit_test(test_hash_is_hmac_sha256_hex),
         cmocka_unit_test(test_matches_only_its_own_hash),
+        cmocka_unit_test(test_same_secret),
+        cmocka_unit_test(test_keycache_remembers_a_proved_secret_until_renewed),
         cmocka_unit_test(test_scopes),
         cmocka_unit_test(test_keycache_keeps_until_expiry),
         cmocka_unit_test(test_keycache_starts_over_when_full),
