@@ -137,6 +137,26 @@ def test_an_owed_bump_also_reaches_the_old_build(stack, builds, writes_undone):
     assert after.json()["data"]["total_transactions"] == total + 1
 
 
+def test_the_old_build_writes_on_the_schema_of_api_keys(stack, builds,
+                                                       writes_undone):
+    """Migration 013 (API keys: api_keys, idempotency_keys.api_key_id) is
+    applied; the old build still takes idempotent writes on it, and a
+    client without a key gets the same answer for its key from either
+    build (anonymous keys are stored bare, as the old build stores them)."""
+    old, new = builds
+    assert stack.sql("SELECT count(*) FROM information_schema.columns"
+                     " WHERE table_name = 'idempotency_keys'"
+                     " AND column_name = 'api_key_id'")[0][0] == 1
+    body = {"customer_id": 1, "product_id": 2, "quantity": 1}
+    headers = {"Idempotency-Key": "rolling-" + uuid.uuid4().hex}
+    first = post_json(old, "/api/transactions", body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert post_json(old, "/api/transactions", body,
+                     headers=headers).json() == first.json()
+    assert post_json(new, "/api/transactions", body,
+                     headers=headers).json() == first.json()
+
+
 def test_a_write_creates_no_key_of_an_earlier_format(stack, api):
     # no format-1 build ever used the stack's own prefix: its generation
     # is bumped only where it exists, so nothing is left behind
