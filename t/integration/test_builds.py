@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from conftest import ROOT, post_json, wait_until
+from conftest import ASAN, ROOT, post_json, wait_until
 
 OLD_BUILD = "b60d897"          # the last commit with cache format 1
 PREFIX = "rolling:"
@@ -137,6 +137,9 @@ def test_an_owed_bump_also_reaches_the_old_build(stack, builds, writes_undone):
     assert after.json()["data"]["total_transactions"] == total + 1
 
 
+@pytest.mark.skipif(ASAN, reason="under ASan (make test-asan): the old build "
+                    "(b60d897) leaks a JSON object per write, fixed since; "
+                    "its writes are not run under LeakSanitizer")
 def test_the_old_build_writes_on_the_schema_of_api_keys(stack, builds,
                                                        writes_undone):
     """Migration 013 (API keys: api_keys, idempotency_keys.api_key_id) is
