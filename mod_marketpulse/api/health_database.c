@@ -31,30 +31,34 @@ static json_t *pool_settings(const mp_srv_conf_t *sc)
                      "exptime_s", d->exptime);
 }
 
+/* What a gate holds now and what it counted: slots, in use, waiting,
+ * waits and timeouts (the reads' gate and the exports' alike). */
+static json_t *gate_state(const mp_gate_t *gate, int slots, mp_stat_t waits,
+                          mp_stat_t timeouts)
+{
+    int free_slots = gate ? mp_gate_free(gate) : slots;
+
+    return json_pack("{s:i, s:i, s:i, s:I, s:I}",
+        "slots", slots, "in_use", slots - free_slots,
+        "waiting", gate ? mp_gate_waiting(gate) : 0,
+        "waits", (json_int_t)mp_stat_get(waits),
+        "timeouts", (json_int_t)mp_stat_get(timeouts));
+}
+
 static json_t *gate_figures(const mp_srv_conf_t *sc)
 {
-    int slots = mp_conf_db_slots(sc);
-    int free_slots = sc->gate ? mp_gate_free(sc->gate) : slots;
+    json_t *o = gate_state(sc->gate, mp_conf_db_slots(sc),
+                           MP_STAT_GATE_WAITS, MP_STAT_GATE_TIMEOUTS);
 
-    return json_pack("{s:i, s:i, s:i, s:i, s:I, s:I}",
-        "slots", slots, "in_use", slots - free_slots,
-        "waiting", sc->gate ? mp_gate_waiting(sc->gate) : 0,
-        "wait_ms", mp_conf_db_wait_ms(sc),
-        "waits", (json_int_t)mp_stat_get(MP_STAT_GATE_WAITS),
-        "timeouts", (json_int_t)mp_stat_get(MP_STAT_GATE_TIMEOUTS));
+    json_object_set_new(o, "wait_ms", json_integer(mp_conf_db_wait_ms(sc)));
+    return o;
 }
 
 /* The exports' own gate (MarketPulseExportSlots), which waits as long */
 static json_t *export_gate_figures(const mp_srv_conf_t *sc)
 {
-    int slots = mp_conf_export_slots(sc);
-    int free_slots = sc->export_gate ? mp_gate_free(sc->export_gate) : slots;
-
-    return json_pack("{s:i, s:i, s:i, s:I, s:I}",
-        "slots", slots, "in_use", slots - free_slots,
-        "waiting", sc->export_gate ? mp_gate_waiting(sc->export_gate) : 0,
-        "waits", (json_int_t)mp_stat_get(MP_STAT_EXPORT_GATE_WAITS),
-        "timeouts", (json_int_t)mp_stat_get(MP_STAT_EXPORT_GATE_TIMEOUTS));
+    return gate_state(sc->export_gate, mp_conf_export_slots(sc),
+                      MP_STAT_EXPORT_GATE_WAITS, MP_STAT_EXPORT_GATE_TIMEOUTS);
 }
 
 static apr_uint64_t histogram_count(const mp_histogram_t *h)
