@@ -44,7 +44,10 @@ typedef struct {
 
     /* Reads the generation under gen_key and n entries in one round trip:
      * *gen NULL when there is no generation yet (seed one with add),
-     * vals[i] NULL when key i is absent. */
+     * vals[i] NULL when key i is absent.  keys[0] is an entry, which is
+     * set and never deleted, so a backend may answer it from a copy of
+     * its own taken under the same generation; any others (fill locks)
+     * it reads as they are now. */
     apr_status_t (*read)(request_rec *r, const char *gen_key, int n,
                          const char *const *keys, const char **gen,
                          const char **vals, apr_size_t *lens);

@@ -3,7 +3,11 @@
  * is not safe for concurrent use, so one global mutex guards each call;
  * the same mutex makes add() and del_if() atomic across children.  The
  * generation is a counter in a segment of its own, not an shmcb entry,
- * which shmcb could evict. */
+ * which shmcb could evict.
+ *
+ * Each value is stored after its expiry time, so a child can keep its
+ * own copy of an entry it read (mp_hotcopy) for no longer than the
+ * shared one lives: a hit found there takes no cross-process lock. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,17 +22,24 @@
 
 #include "mp_cache_backend.h"
 #include "mp_config.h"
+#include "mp_hotcopy.h"
 #include "mp_log.h"
 #include "mp_shm.h"
 
 #define MUTEX_TYPE "marketpulse-cache"
 #define MAX_VALUE (256 * 1024)     /* larger answers are not kept here */
+#define HOT_SLOTS 64               /* entries a child keeps a copy of */
+#define HOT_MAX_VALUE (64 * 1024)  /* and the largest it copies */
 
 static const ap_socache_provider_t *provider;
 static ap_socache_instance_t *instance;
 static apr_global_mutex_t *lock;
 static server_rec *main_server;
 static volatile apr_uint64_t *generation;
+static mp_hotcopy_t *hot;          /* this child's copies; NULL: none */
+
+/* What precedes each value in shmcb: when it expires. */
+typedef apr_time_t stored_expiry_t;
 
 static void shm_pre_config(apr_pool_t *pconf)
 {
@@ -111,6 +122,10 @@ static void shm_child_init(apr_pool_t *p, server_rec *s)
                      "cannot attach to the shared-memory cache lock");
         instance = NULL;
     }
+    if (instance && mp_hotcopy_create(&hot, p, HOT_SLOTS, HOT_MAX_VALUE)
+                    != APR_SUCCESS) {
+        hot = NULL;            /* every read takes the lock: slower, right */
+    }
 }
 
 static int shm_available(server_rec *s)
@@ -143,31 +158,39 @@ static unsigned char *read_buffer(request_rec *r)
                                               &marketpulse_module);
 
     if (buf == NULL) {
-        buf = apr_palloc(c->pool, MAX_VALUE + 1);
+        buf = apr_palloc(c->pool, sizeof(stored_expiry_t) + MAX_VALUE + 1);
         ap_set_module_config(c->conn_config, &marketpulse_module, buf);
     }
     return buf;
 }
 
-/* The calls below run with the lock held; they get the shmcb id. */
+/* The calls below run with the lock held; they get the shmcb id.  A
+ * value found comes with its expiry (when asked for). */
 static apr_status_t get_locked(request_rec *r, const char *id,
-                               const char **val, apr_size_t *len)
+                               const char **val, apr_size_t *len,
+                               apr_time_t *expires)
 {
     unsigned char *buf = read_buffer(r);
-    unsigned int n = MAX_VALUE;
+    unsigned int n = sizeof(stored_expiry_t) + MAX_VALUE;
     apr_status_t rv = provider->retrieve(instance, main_server,
                                          (const unsigned char *)id,
                                          (unsigned int)strlen(id), buf, &n,
                                          r->pool);
+    stored_expiry_t at;
 
     *val = NULL;
     *len = 0;
     if (rv == APR_NOTFOUND) {
         return APR_SUCCESS;
     }
-    if (rv == APR_SUCCESS) {
-        *val = apr_pstrmemdup(r->pool, (const char *)buf, n);
-        *len = n;
+    if (rv == APR_SUCCESS && n >= sizeof(at)) {
+        memcpy(&at, buf, sizeof(at));
+        *val = apr_pstrmemdup(r->pool, (const char *)buf + sizeof(at),
+                              n - sizeof(at));
+        *len = n - sizeof(at);
+        if (expires) {
+            *expires = at;
+        }
     }
     return rv;
 }
@@ -176,15 +199,22 @@ static apr_status_t set_locked(request_rec *r, const char *id,
                                const char *val, apr_size_t len,
                                apr_interval_time_t ttl)
 {
+    stored_expiry_t at;
+    unsigned char *stored;
+
     if (len > MAX_VALUE) {
         return APR_ENOSPC;
     }
     if (ttl == 0) {
         ttl = apr_time_from_sec(86400 * 365);
     }
+    at = apr_time_now() + ttl;
+    stored = apr_palloc(r->pool, sizeof(at) + len);
+    memcpy(stored, &at, sizeof(at));
+    memcpy(stored + sizeof(at), val, len);
     return provider->store(instance, main_server, (const unsigned char *)id,
-                           (unsigned int)strlen(id), apr_time_now() + ttl,
-                           (unsigned char *)val, (unsigned int)len, r->pool);
+                           (unsigned int)strlen(id), at, stored,
+                           (unsigned int)(sizeof(at) + len), r->pool);
 }
 
 #define WITH_LOCK(call)                                                     \
@@ -196,37 +226,52 @@ static apr_status_t set_locked(request_rec *r, const char *id,
     return rv
 
 static apr_status_t get_all(request_rec *r, int n, const char *const *ids,
-                            const char **vals, apr_size_t *lens)
+                            const char **vals, apr_size_t *lens,
+                            apr_time_t *entry_expires)
 {
     apr_status_t rv = APR_SUCCESS;
 
     for (int i = 0; i < n && rv == APR_SUCCESS; i++) {
-        rv = get_locked(r, ids[i], &vals[i], &lens[i]);
+        rv = get_locked(r, ids[i], &vals[i], &lens[i],
+                        i == 0 ? entry_expires : NULL);
     }
     return rv;
 }
 
 static apr_status_t get_ids(request_rec *r, int n, const char *const *ids,
-                            const char **vals, apr_size_t *lens)
+                            const char **vals, apr_size_t *lens,
+                            apr_time_t *entry_expires)
 {
-    WITH_LOCK(get_all(r, n, ids, vals, lens));
+    WITH_LOCK(get_all(r, n, ids, vals, lens, entry_expires));
 }
 
 /* The generation is this host's counter, whatever gen_key says: one host,
- * one shared-memory cache. */
+ * one shared-memory cache.  keys[0] is an entry (set, never deleted), so
+ * this child's copy of it serves while the generation read before it
+ * stands; the fill lock that may follow is always read from shmcb. */
 static apr_status_t shm_read(request_rec *r, const char *gen_key, int n,
                              const char *const *keys, const char **gen,
                              const char **vals, apr_size_t *lens)
 {
     const char **ids = apr_palloc(r->pool, sizeof(char *) * (size_t)n);
+    apr_uint64_t tag = apr_atomic_read64(generation);
+    apr_time_t expires = 0;
+    apr_status_t rv;
 
     (void)gen_key;
     for (int i = 0; i < n; i++) {
         ids[i] = shm_id(r, keys[i]);
     }
-    *gen = apr_psprintf(r->pool, "%" APR_UINT64_T_FMT,
-                        apr_atomic_read64(generation));
-    return get_ids(r, n, ids, vals, lens);
+    *gen = apr_psprintf(r->pool, "%" APR_UINT64_T_FMT, tag);
+    if (n == 1 && hot && mp_hotcopy_get(hot, ids[0], tag, apr_time_now(),
+                                        r->pool, &vals[0], &lens[0])) {
+        return APR_SUCCESS;
+    }
+    rv = get_ids(r, n, ids, vals, lens, &expires);
+    if (rv == APR_SUCCESS && hot && vals[0] != NULL) {
+        mp_hotcopy_put(hot, ids[0], tag, expires, vals[0], lens[0]);
+    }
+    return rv;
 }
 
 static apr_status_t shm_set(request_rec *r, const char *key, const char *val,
@@ -242,7 +287,7 @@ static apr_status_t add_locked(request_rec *r, const char *id,
 {
     const char *v;
     apr_size_t n;
-    apr_status_t rv = get_locked(r, id, &v, &n);
+    apr_status_t rv = get_locked(r, id, &v, &n, NULL);
 
     if (rv != APR_SUCCESS) {
         return rv;
@@ -263,7 +308,7 @@ static apr_status_t del_if_locked(request_rec *r, const char *id,
 {
     const char *v;
     apr_size_t n;
-    apr_status_t rv = get_locked(r, id, &v, &n);
+    apr_status_t rv = get_locked(r, id, &v, &n, NULL);
 
     if (rv != APR_SUCCESS || v == NULL || strcmp(v, val) != 0) {
         return rv;
