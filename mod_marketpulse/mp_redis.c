@@ -16,6 +16,7 @@
 #include "httpd.h"
 #include "apr_atomic.h"
 #include "apr_reslist.h"
+#include "apr_strings.h"
 #include "apr_thread_mutex.h"
 #include "http_config.h"
 #include "ap_mpm.h"
@@ -48,7 +49,7 @@ typedef struct {
 
 /* Commands queued on a context whose replies are not read yet: at most
  * this many per request (the rate limiter queues one). */
-#define MAX_DEFERRED 4
+#define MAX_DEFERRED 16
 
 struct mp_redis_deferred {
     apr_status_t rv;           /* of the round trip that carried it */
@@ -497,38 +498,127 @@ apr_status_t mp_redis_command(request_rec *r, int argc, const char **argv,
     return rv;
 }
 
-apr_status_t mp_redis_defer(request_rec *r, int argc, const char **argv,
-                            const size_t *lens, mp_redis_deferred_t **d)
+/* The request's context for deferred commands, with room for n more. */
+static apr_status_t defer_context(request_rec *r, int n, conn_t **conn)
 {
     redis_t *rd = server_redis(r->server);
-    struct mp_redis_checkout *co;
-    conn_t *conn;
     apr_status_t rv;
 
-    *d = NULL;
     if (rd == NULL) {
         return APR_ENOTIMPL;
     }
-    rv = checkout(r, rd, &conn);
+    rv = checkout(r, rd, conn);
     if (rv != APR_SUCCESS) {
         if (rv != MP_REDIS_BUSY) {
             breaker_failure(rd);       /* no connection: as a failed call */
         }
         return rv;
     }
-    co = mp_ctx(r)->redis;
-    if (co->made == MAX_DEFERRED) {
-        return APR_ENOSPC;
-    }
+    return mp_ctx(r)->redis->made + n > MAX_DEFERRED ? APR_ENOSPC
+                                                     : APR_SUCCESS;
+}
+
+/* Appends one command (room checked); *d gets its deferred reply. */
+static apr_status_t append(request_rec *r, conn_t *conn,
+                           const mp_redis_cmd_t *cmd, mp_redis_deferred_t **d)
+{
+    struct mp_redis_checkout *co = mp_ctx(r)->redis;
+
     /* only into hiredis' output buffer: nothing is sent yet */
-    if (redisAppendCommandArgv(conn->c, argc, argv, lens) != REDIS_OK) {
-        discard(r, rd);
-        breaker_failure(rd);
+    if (redisAppendCommandArgv(conn->c, cmd->argc, cmd->argv, cmd->lens)
+        != REDIS_OK) {
+        discard(r, co->rd);
+        breaker_failure(co->rd);
         return APR_EGENERAL;
     }
     *d = apr_pcalloc(r->pool, sizeof(**d));
     co->deferred[co->queued++] = *d;
     co->all[co->made++] = *d;
+    return APR_SUCCESS;
+}
+
+apr_status_t mp_redis_defer(request_rec *r, int argc, const char **argv,
+                            const size_t *lens, mp_redis_deferred_t **d)
+{
+    mp_redis_cmd_t cmd = { argc, argv, lens };
+    conn_t *conn;
+    apr_status_t rv = defer_context(r, 1, &conn);
+
+    *d = NULL;
+    return rv == APR_SUCCESS ? append(r, conn, &cmd, d) : rv;
+}
+
+/* Room for the RESP of cmd: "*<argc>\r\n", then "$<len>\r\n<bytes>\r\n"
+ * for each argument (the numbers take at most 20 digits). */
+static apr_size_t resp_size(const mp_redis_cmd_t *cmd)
+{
+    apr_size_t size = 24;
+
+    for (int i = 0; i < cmd->argc; i++) {
+        size += 25 + cmd->lens[i];
+    }
+    return size;
+}
+
+/* Writes cmd's RESP at out (room checked by resp_size): what hiredis
+ * would make of it, made here so a transaction costs one append. */
+static char *resp_command(char *out, const mp_redis_cmd_t *cmd)
+{
+    out += apr_snprintf(out, 24, "*%d\r\n", cmd->argc);
+    for (int i = 0; i < cmd->argc; i++) {
+        out += apr_snprintf(out, 25, "$%" APR_SIZE_T_FMT "\r\n",
+                            cmd->lens[i]);
+        memcpy(out, cmd->argv[i], cmd->lens[i]);
+        out += cmd->lens[i];
+        *out++ = '\r';
+        *out++ = '\n';
+    }
+    return out;
+}
+
+apr_status_t mp_redis_defer_transaction(request_rec *r, int n,
+                                        const mp_redis_cmd_t *cmds,
+                                        mp_redis_deferred_t **d)
+{
+    static const char multi[] = "*1\r\n$5\r\nMULTI\r\n";
+    static const char exec[] = "*1\r\n$4\r\nEXEC\r\n";
+    apr_size_t size = sizeof(multi) + sizeof(exec);
+    struct mp_redis_checkout *co;
+    char *buf, *end;
+    conn_t *conn;
+    apr_status_t rv = defer_context(r, n + 2, &conn);
+
+    *d = NULL;
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    for (int i = 0; i < n; i++) {
+        size += resp_size(&cmds[i]);
+    }
+    buf = apr_palloc(r->pool, size);
+    memcpy(buf, multi, sizeof(multi) - 1);
+    end = buf + sizeof(multi) - 1;
+    for (int i = 0; i < n; i++) {
+        end = resp_command(end, &cmds[i]);
+    }
+    memcpy(end, exec, sizeof(exec) - 1);
+    end += sizeof(exec) - 1;
+    /* one append, all of it or none: a MULTI is never left open for the
+     * next command on the context to fall into */
+    co = mp_ctx(r)->redis;
+    if (redisAppendFormattedCommand(conn->c, buf, (size_t)(end - buf))
+        != REDIS_OK) {
+        discard(r, co->rd);
+        breaker_failure(co->rd);
+        return APR_EGENERAL;
+    }
+    /* a reply each: +OK, a +QUEUED per command, then EXEC's, the one
+     * that counts */
+    for (int i = 0; i < n + 2; i++) {
+        *d = apr_pcalloc(r->pool, sizeof(**d));
+        co->deferred[co->queued++] = *d;
+        co->all[co->made++] = *d;
+    }
     return APR_SUCCESS;
 }
 
