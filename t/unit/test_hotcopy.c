@@ -119,7 +119,7 @@ static void *APR_THREAD_FUNC writer(apr_thread_t *t, void *unused)
         apr_pool_clear(p);
     }
     apr_pool_destroy(p);
-    apr_thread_exit(t, APR_SUCCESS);
+    (void)t;   /* no apr_thread_exit: ASan takes its unwinding for a bug */
     return NULL;
 }
 
@@ -146,7 +146,7 @@ static void *APR_THREAD_FUNC reader(apr_thread_t *t, void *unused)
         apr_pool_clear(p);
     }
     apr_pool_destroy(p);
-    apr_thread_exit(t, APR_SUCCESS);
+    (void)t;   /* no apr_thread_exit: ASan takes its unwinding for a bug */
     return NULL;
 }
 
