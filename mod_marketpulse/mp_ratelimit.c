@@ -92,9 +92,9 @@ static void prepare(request_rec *r, mp_ratelimit_req_t *rl,
     memset(rl, 0, sizeof(*rl));
     rl->active = 1;
     rl->policy = policy;
-    rl->key = apr_psprintf(r->pool, "%srl:%s:%d",
-                           mp_conf_cache_prefix(srv_conf(r)), bucket,
-                           window_s);
+    rl->key = apr_pstrcat(r->pool, mp_conf_cache_prefix(srv_conf(r)),
+                          "rl:", bucket, ":", apr_itoa(r->pool, window_s),
+                          NULL);
     rl->limit = limit;
     rl->window_s = window_s;
 }

@@ -16,7 +16,6 @@
 #include "httpd.h"
 #include "apr_atomic.h"
 #include "apr_reslist.h"
-#include "apr_strings.h"
 #include "apr_thread_mutex.h"
 #include "http_config.h"
 #include "ap_mpm.h"
@@ -560,14 +559,36 @@ static apr_size_t resp_size(const mp_redis_cmd_t *cmd)
     return size;
 }
 
+/* Writes v in decimal at out; returns the end. */
+static char *put_decimal(char *out, apr_size_t v)
+{
+    char digits[20];
+    int n = 0;
+
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n) {
+        *out++ = digits[--n];
+    }
+    return out;
+}
+
 /* Writes cmd's RESP at out (room checked by resp_size): what hiredis
- * would make of it, made here so a transaction costs one append. */
+ * would make of it, made here so a transaction costs one append (and
+ * no formatter: apr_snprintf was most of a limited hit's extra work). */
 static char *resp_command(char *out, const mp_redis_cmd_t *cmd)
 {
-    out += apr_snprintf(out, 24, "*%d\r\n", cmd->argc);
+    *out++ = '*';
+    out = put_decimal(out, (apr_size_t)cmd->argc);
+    *out++ = '\r';
+    *out++ = '\n';
     for (int i = 0; i < cmd->argc; i++) {
-        out += apr_snprintf(out, 25, "$%" APR_SIZE_T_FMT "\r\n",
-                            cmd->lens[i]);
+        *out++ = '$';
+        out = put_decimal(out, cmd->lens[i]);
+        *out++ = '\r';
+        *out++ = '\n';
         memcpy(out, cmd->argv[i], cmd->lens[i]);
         out += cmd->lens[i];
         *out++ = '\r';
