@@ -5,7 +5,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "apr_lib.h"
 #include "apr_strings.h"
 
 #include "mp_apikey.h"
@@ -47,14 +46,21 @@ mp_cred_t mp_apikey_credential(const char *authorization,
     return *key ? MP_CRED_KEY : MP_CRED_NONE;
 }
 
+/* Whether c is an ASCII digit or lower-case letter (or, unless
+ * lower_only, upper-case): compared as bytes, not through the locale's
+ * tables, since every request with a key runs this over the key. */
+static int key_char(char c, int lower_only)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+           || (!lower_only && c >= 'A' && c <= 'Z');
+}
+
 /* The length of the run of s that is in the class, up to max + 1. */
 static apr_size_t span(const char *s, int lower_only, apr_size_t max)
 {
     apr_size_t n = 0;
 
-    while (n <= max && s[n] != '\0'
-           && (apr_isdigit(s[n]) || apr_islower(s[n])
-               || (!lower_only && apr_isupper(s[n])))) {
+    while (n <= max && key_char(s[n], lower_only)) {
         n++;
     }
     return n;

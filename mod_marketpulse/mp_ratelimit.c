@@ -1,5 +1,5 @@
-/* Rate limits (mp_ratelimit.h): the count in Redis, one transaction
- * per request, queued so that the cache lookup's round trip carries it; the
+/* Rate limits (mp_ratelimit.h): the count in Redis, two commands per
+ * request, queued so that the cache lookup's round trip carries it; the
  * fallback while Redis cannot count; the header fields and the 429.
  *
  * The key of a bucket is <MarketPulseCachePrefix>rl:<bucket>:<window>:
@@ -24,26 +24,28 @@
 #include "mp_shm.h"
 #include "mp_stats.h"
 
-/* One atomic step in Redis, a transaction (MULTI ... EXEC) rather than
- * a script: a Lua call cost Redis 6.1 us of its time per request on
- * this machine (INFO commandstats), MULTI and EXEC with these three
- * commands inside 2.1, and Redis runs it for every limited request of
- * every host.
- *
- * take: SET the bucket's key to 0 with the window as its expiry unless
- * it exists (the first request of a window starts it), INCR it, PTTL:
- * the request is within the quota when the count is <= limit.  Requests
- * past the quota are counted too (they extend nothing: INCR keeps the
- * expiry).  peek: GET and PTTL, counting nothing.  Inside the
- * transaction no other client's command runs between them, so with any
- * number of clients on any number of hosts exactly the quota passes in
- * a window; commands every Redis since 2.6.12 has. */
-#define MAX_STEP_ARGS 6
+/* The count in Redis: INCR of the bucket's key, then its PTTL, queued
+ * together.  INCR is atomic, so with any number of clients on any number
+ * of hosts each count from 1 up is handed out once, and the request
+ * passes when its count is within the limit.  The key's life is the
+ * window: the request whose INCR made it finds no expiry (PTTL -1) and
+ * gives it the window, in a round trip of its own once per bucket and
+ * window; a request that finds a key still without one (its maker's
+ * PEXPIRE not arrived yet, or lost) does the same, which can only
+ * stretch a window by that moment.  Requests past the quota are counted
+ * too but extend nothing (INCR keeps the expiry).  Two plain commands
+ * rather than a Lua script or a MULTI/EXEC block because Redis and
+ * httpd run them for every limited request of every host: INFO
+ * commandstats gave 6.1 us of Redis's time per EVALSHA of a script,
+ * 2.1 us for MULTI, SET PX NX, INCR, PTTL and EXEC, about 0.6 for these
+ * two; and parsing a transaction's five replies was a third of the
+ * instructions a limit added to a cached hit in httpd.  A peek (the
+ * failed-authentication limit) is GET and PTTL, counting nothing. */
+#define STEP_ARGS 2
 
 typedef struct {
-    int argc;
-    const char *argv[MAX_STEP_ARGS];
-    size_t lens[MAX_STEP_ARGS];
+    const char *argv[STEP_ARGS];
+    size_t lens[STEP_ARGS];
 } step_t;
 
 static mp_rl_slot_t *table;              /* the per-host counts */
@@ -99,33 +101,20 @@ static void prepare(request_rec *r, mp_ratelimit_req_t *rl,
     rl->window_s = window_s;
 }
 
-/* The commands of one step (see above) for rl's key. */
-static int steps_of(request_rec *r, const mp_ratelimit_req_t *rl, int take,
-                    step_t *steps)
-{
-    const char *ms = apr_ltoa(r->pool, (long)rl->window_s * 1000);
-
-    if (take) {
-        steps[0] = (step_t){ 6, { "SET", rl->key, "0", "PX", ms, "NX" },
-                             { 0 } };
-        steps[1] = (step_t){ 2, { "INCR", rl->key }, { 0 } };
-        steps[2] = (step_t){ 2, { "PTTL", rl->key }, { 0 } };
-        return 3;
-    }
-    steps[0] = (step_t){ 2, { "GET", rl->key }, { 0 } };
-    steps[1] = (step_t){ 2, { "PTTL", rl->key }, { 0 } };
-    return 2;
-}
-
-/* The transaction queued on the request's Redis context (not sent
- * yet); rl->queued is its EXEC. */
+/* The two commands (see above) queued on the request's Redis context
+ * (not sent yet): rl->queued gets the count's reply, rl->queued_ttl the
+ * PTTL's. */
 static void queue(request_rec *r, mp_ratelimit_req_t *rl, int take)
 {
-    step_t steps[3];
-    mp_redis_cmd_t cmds[3];
-    int n = steps_of(r, rl, take, steps);
+    size_t key_len = strlen(rl->key);
+    step_t steps[2] = {
+        { { take ? "INCR" : "GET", rl->key }, { take ? 4 : 3, key_len } },
+        { { "PTTL", rl->key }, { 4, key_len } }
+    };
+    mp_redis_cmd_t cmds[2];
+    mp_redis_deferred_t *ds[2];
 
-    rl->queued = NULL;
+    rl->queued = rl->queued_ttl = NULL;
     if (!mp_redis_configured(r->server)) {
         rl->queue_rv = APR_ENOTIMPL;
         return;
@@ -134,32 +123,26 @@ static void queue(request_rec *r, mp_ratelimit_req_t *rl, int take)
         rl->queue_rv = APR_EGENERAL;       /* its breaker is open */
         return;
     }
-    for (int i = 0; i < n; i++) {
-        for (int k = 0; k < steps[i].argc; k++) {
-            steps[i].lens[k] = strlen(steps[i].argv[k]);
-        }
-        cmds[i] = (mp_redis_cmd_t){ steps[i].argc, steps[i].argv,
-                                    steps[i].lens };
+    for (int i = 0; i < 2; i++) {
+        cmds[i] = (mp_redis_cmd_t){ STEP_ARGS, steps[i].argv, steps[i].lens };
     }
-    rl->queue_rv = mp_redis_defer_transaction(r, n, cmds, &rl->queued);
+    rl->queue_rv = mp_redis_defer_many(r, 2, cmds, ds);
+    if (rl->queue_rv == APR_SUCCESS) {
+        rl->queued = ds[0];
+        rl->queued_ttl = ds[1];
+    }
 }
 
-/* The transaction's reply as a state; 0 when it is not one.  A take
- * is within the quota when its count is; a peek when the count has not
- * reached it.  *expiry_lost: the key has no expiry (only a key made
- * outside this module can lack one), which the caller gives it. */
-static int state_of(const redisReply *reply, const mp_ratelimit_req_t *rl,
-                    int take, mp_ratelimit_state_t *out, int *expiry_lost)
+/* The count's and the PTTL's replies as a state; 0 when they are not
+ * those.  A take is within the quota when its count is; a peek when the
+ * count has not reached it.  *expiry_missing: the key has no expiry
+ * yet, which the caller gives it. */
+static int state_of(const redisReply *count_r, const redisReply *left_r,
+                    const mp_ratelimit_req_t *rl, int take,
+                    mp_ratelimit_state_t *out, int *expiry_missing)
 {
-    const redisReply *count_r, *left_r;
     long long count, left;
 
-    if (reply->type != REDIS_REPLY_ARRAY
-        || reply->elements != (take ? 3u : 2u)) {
-        return 0;
-    }
-    count_r = reply->element[take ? 1 : 0];
-    left_r = reply->element[take ? 2 : 1];
     if (left_r->type != REDIS_REPLY_INTEGER) {
         return 0;
     }
@@ -176,7 +159,8 @@ static int state_of(const redisReply *reply, const mp_ratelimit_req_t *rl,
         return 0;
     }
     left = left_r->integer;
-    *expiry_lost = take && left == -1;
+    /* -1: no expiry; -2: gone since the INCR (its window just ended) */
+    *expiry_missing = take && left == -1;
     if (left < 0) {
         left = (long long)rl->window_s * 1000;
     }
@@ -188,8 +172,8 @@ static int state_of(const redisReply *reply, const mp_ratelimit_req_t *rl,
     return 1;
 }
 
-/* A key that counts without an expiry would count forever: it gets the
- * window (a round trip of its own, never on the usual path). */
+/* A key without an expiry would count forever: it gets the window (a
+ * round trip of its own, once per bucket and window). */
 static void restore_expiry(request_rec *r, const mp_ratelimit_req_t *rl)
 {
     const char *ms = apr_ltoa(r->pool, (long)rl->window_s * 1000);
@@ -206,26 +190,34 @@ static void restore_expiry(request_rec *r, const mp_ratelimit_req_t *rl)
 static int redis_count(request_rec *r, mp_ratelimit_req_t *rl, int take,
                        mp_ratelimit_state_t *out)
 {
-    redisReply *reply = NULL;
-    apr_status_t rv;
-    int ok, expiry_lost = 0;
+    redisReply *count_r = NULL, *left_r = NULL;
+    int ok = 0, expiry_missing = 0;
 
     if (rl->queued == NULL) {
         return 0;
     }
-    rv = mp_redis_collect(r, rl->queued, &reply);
-    rl->queued = NULL;
-    if (rv != APR_SUCCESS) {
-        return 0;                  /* mp_redis logged and counted it */
+    /* mp_redis logs and counts a failed round trip */
+    if (mp_redis_collect(r, rl->queued, &count_r) == APR_SUCCESS
+        && mp_redis_collect(r, rl->queued_ttl, &left_r) == APR_SUCCESS) {
+        ok = state_of(count_r, left_r, rl, take, out, &expiry_missing);
+        if (!ok) {
+            const redisReply *bad = count_r->type == REDIS_REPLY_ERROR
+                                    ? count_r : left_r;
+
+            mp_rlog(APLOG_WARNING, 0, r, MPLOGNO(01601), "Redis answered "
+                    "the rate-limit count with %s",
+                    bad->type == REDIS_REPLY_ERROR ? bad->str
+                                                   : "an unexpected reply");
+        }
     }
-    ok = state_of(reply, rl, take, out, &expiry_lost);
-    if (!ok) {
-        mp_rlog(APLOG_WARNING, 0, r, MPLOGNO(01601), "Redis answered the "
-                "rate-limit count with %s", reply->type == REDIS_REPLY_ERROR
-                ? reply->str : "an unexpected reply");
+    rl->queued = rl->queued_ttl = NULL;
+    if (count_r) {
+        freeReplyObject(count_r);
     }
-    freeReplyObject(reply);
-    if (expiry_lost) {
+    if (left_r) {
+        freeReplyObject(left_r);
+    }
+    if (expiry_missing) {
         restore_expiry(r, rl);
     }
     return ok;

@@ -87,7 +87,8 @@ typedef struct {
     const char *key;           /* the bucket's Redis key */
     long limit;
     int window_s;
-    mp_redis_deferred_t *queued;   /* NULL: not on Redis */
+    mp_redis_deferred_t *queued;   /* the count; NULL: not on Redis */
+    mp_redis_deferred_t *queued_ttl;   /* the window's time left */
     apr_status_t queue_rv;
 } mp_ratelimit_req_t;
 

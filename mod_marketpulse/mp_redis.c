@@ -576,7 +576,7 @@ static char *put_decimal(char *out, apr_size_t v)
 }
 
 /* Writes cmd's RESP at out (room checked by resp_size): what hiredis
- * would make of it, made here so a transaction costs one append (and
+ * would make of it, made here so several commands cost one append (and
  * no formatter: apr_snprintf was most of a limited hit's extra work). */
 static char *resp_command(char *out, const mp_redis_cmd_t *cmd)
 {
@@ -597,19 +597,19 @@ static char *resp_command(char *out, const mp_redis_cmd_t *cmd)
     return out;
 }
 
-apr_status_t mp_redis_defer_transaction(request_rec *r, int n,
-                                        const mp_redis_cmd_t *cmds,
-                                        mp_redis_deferred_t **d)
+apr_status_t mp_redis_defer_many(request_rec *r, int n,
+                                 const mp_redis_cmd_t *cmds,
+                                 mp_redis_deferred_t **ds)
 {
-    static const char multi[] = "*1\r\n$5\r\nMULTI\r\n";
-    static const char exec[] = "*1\r\n$4\r\nEXEC\r\n";
-    apr_size_t size = sizeof(multi) + sizeof(exec);
+    apr_size_t size = 0;
     struct mp_redis_checkout *co;
     char *buf, *end;
     conn_t *conn;
-    apr_status_t rv = defer_context(r, n + 2, &conn);
+    apr_status_t rv = defer_context(r, n, &conn);
 
-    *d = NULL;
+    for (int i = 0; i < n; i++) {
+        ds[i] = NULL;
+    }
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -617,15 +617,10 @@ apr_status_t mp_redis_defer_transaction(request_rec *r, int n,
         size += resp_size(&cmds[i]);
     }
     buf = apr_palloc(r->pool, size);
-    memcpy(buf, multi, sizeof(multi) - 1);
-    end = buf + sizeof(multi) - 1;
+    end = buf;
     for (int i = 0; i < n; i++) {
         end = resp_command(end, &cmds[i]);
     }
-    memcpy(end, exec, sizeof(exec) - 1);
-    end += sizeof(exec) - 1;
-    /* one append, all of it or none: a MULTI is never left open for the
-     * next command on the context to fall into */
     co = mp_ctx(r)->redis;
     if (redisAppendFormattedCommand(conn->c, buf, (size_t)(end - buf))
         != REDIS_OK) {
@@ -633,12 +628,10 @@ apr_status_t mp_redis_defer_transaction(request_rec *r, int n,
         breaker_failure(co->rd);
         return APR_EGENERAL;
     }
-    /* a reply each: +OK, a +QUEUED per command, then EXEC's, the one
-     * that counts */
-    for (int i = 0; i < n + 2; i++) {
-        *d = apr_pcalloc(r->pool, sizeof(**d));
-        co->deferred[co->queued++] = *d;
-        co->all[co->made++] = *d;
+    for (int i = 0; i < n; i++) {
+        ds[i] = apr_pcalloc(r->pool, sizeof(*ds[i]));
+        co->deferred[co->queued++] = ds[i];
+        co->all[co->made++] = ds[i];
     }
     return APR_SUCCESS;
 }

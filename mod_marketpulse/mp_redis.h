@@ -54,18 +54,16 @@ typedef struct mp_redis_deferred mp_redis_deferred_t;
 apr_status_t mp_redis_defer(request_rec *r, int argc, const char **argv,
                             const size_t *lens, mp_redis_deferred_t **d);
 
-/* Several commands deferred as one transaction: MULTI, cmds[0..n-1],
- * EXEC, all queued or none; *d is the EXEC's, whose reply holds the
- * commands' replies (those of MULTI and the +QUEUED are freed with the
- * request).  Redis runs them with no other client's command between. */
+/* Several commands deferred at once, in one append (all or none):
+ * ds[i] gets command i's deferred reply. */
 typedef struct {
     int argc;
     const char **argv;
     const size_t *lens;
 } mp_redis_cmd_t;
-apr_status_t mp_redis_defer_transaction(request_rec *r, int n,
-                                        const mp_redis_cmd_t *cmds,
-                                        mp_redis_deferred_t **d);
+apr_status_t mp_redis_defer_many(request_rec *r, int n,
+                                 const mp_redis_cmd_t *cmds,
+                                 mp_redis_deferred_t **ds);
 
 /* The reply of a deferred command, read now if no command carried it:
  * APR_SUCCESS with *reply (freeReplyObject it; it may be an error reply,

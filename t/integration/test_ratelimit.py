@@ -153,8 +153,7 @@ def test_two_hosts_let_exactly_the_limit_through_per_window(shared):
 
 def test_a_hit_costs_one_round_trip_for_count_and_lookup(shared):
     """The count is pipelined with the cache's read: Redis reads both in
-    one event, and sees one transaction (MULTI ... EXEC) and one MGET per
-    hit."""
+    one event, and sees one INCR, one PTTL and one MGET per hit."""
     redis, a, _ = shared
     path = DASHBOARD + "?from=2025-01-01&r=" + uuid.uuid4().hex[:6]
     ip = address()
@@ -166,7 +165,8 @@ def test_a_hit_costs_one_round_trip_for_count_and_lookup(shared):
         r = a.get(path, **as_client(ip))
         assert r.status_code == 200 and r.headers["X-Cache"] == "HIT"
     after = redis_info(redis)
-    assert after["cmdstat_exec"] - before["cmdstat_exec"] == n
+    assert after["cmdstat_incr"] - before["cmdstat_incr"] == n
+    assert after["cmdstat_pttl"] - before["cmdstat_pttl"] == n
     assert after.get("cmdstat_evalsha", 0) == before.get("cmdstat_evalsha", 0)
     assert after["cmdstat_mget"] - before["cmdstat_mget"] == n
     # one read event per hit (two round trips would be 2n), and the
@@ -182,8 +182,8 @@ def redis_cli(redis, *args):
 
 
 def test_a_count_left_without_expiry_gets_the_window(shared):
-    """Only a key made outside the module can lack an expiry (the module
-    makes each with SET ... PX NX); it would count forever, so the
+    """A key without an expiry (made by INCR, its maker's PEXPIRE not
+    there yet, or made outside the module) would count forever: the
     request that finds it gives it the window."""
     redis, a, _ = shared
     ip = address()
@@ -194,6 +194,12 @@ def test_a_count_left_without_expiry_gets_the_window(shared):
     assert r.status_code == 200
     assert remaining(r)[0] == LIMIT - 6
     assert 0 < int(redis_cli(redis, "PTTL", key)) <= WINDOW * 1000
+    # a bucket's first request makes its key and gives it the window
+    fresh = address()
+    assert a.get(DASHBOARD, **as_client(fresh)).status_code == 200
+    fresh_key = "rl:rl:anonymous:ip:%s:%d" % (fresh, WINDOW)
+    assert redis_cli(redis, "GET", fresh_key) == "1"
+    assert 0 < int(redis_cli(redis, "PTTL", fresh_key)) <= WINDOW * 1000
 
 
 def test_hits_count_and_clearing_the_cache_keeps_the_counts(shared):

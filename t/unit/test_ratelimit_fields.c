@@ -11,6 +11,11 @@ static void test_fields_read_as_the_draft_writes_them(void **state)
                         "\"pro\";q=100;w=60");
     assert_string_equal(mp_rl_field(p, "pro", 57, 23), "\"pro\";r=57;t=23");
     assert_string_equal(mp_rl_field(p, "free", -3, 1), "\"free\";r=0;t=1");
+    assert_string_equal(mp_rl_policy_field(p, "enterprise", 10000000, 3600),
+                        "\"enterprise\";q=10000000;w=3600");
+    assert_string_equal(mp_rl_field(p, "x", 0, 0), "\"x\";r=0;t=0");
+    assert_string_equal(mp_rl_field(p, "authfail", 2147483647L, 86400),
+                        "\"authfail\";r=2147483647;t=86400");
 }
 
 static void test_seconds_round_up_and_are_at_least_one(void **state)
