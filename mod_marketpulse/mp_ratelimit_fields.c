@@ -3,26 +3,16 @@
 
 #include "apr_strings.h"
 
+#include "mp_decimal.h"
 #include "mp_ratelimit_fields.h"
 
 /* ";<name>=<v>" at out; returns the end.  v < 0 is written as 0. */
 static char *put_param(char *out, char name, long v)
 {
-    char digits[24];
-    unsigned long u = v < 0 ? 0 : (unsigned long)v;
-    int n = 0;
-
     *out++ = ';';
     *out++ = name;
     *out++ = '=';
-    do {
-        digits[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    while (n) {
-        *out++ = digits[--n];
-    }
-    return out;
+    return mp_decimal(out, v < 0 ? 0 : (apr_uint64_t)v);
 }
 
 /* "<policy>";<a>=<x>;<b>=<y>, written in one allocation: every limited
@@ -35,7 +25,7 @@ static const char *field(apr_pool_t *p, const char *policy, char a, long x,
                          char b, long y)
 {
     apr_size_t n = strlen(policy);
-    char *out = apr_palloc(p, n + 2 + 2 * (3 + 20) + 1);
+    char *out = apr_palloc(p, n + 2 + 2 * (3 + MP_DECIMAL_MAX) + 1);
     char *end = out;
 
     *end++ = '"';

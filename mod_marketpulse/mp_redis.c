@@ -22,6 +22,7 @@
 
 #include "mp_config.h"
 #include "mp_ctx.h"
+#include "mp_decimal.h"
 #include "mp_log.h"
 #include "mp_redis.h"
 #include "mp_stats.h"
@@ -548,31 +549,15 @@ apr_status_t mp_redis_defer(request_rec *r, int argc, const char **argv,
 }
 
 /* Room for the RESP of cmd: "*<argc>\r\n", then "$<len>\r\n<bytes>\r\n"
- * for each argument (the numbers take at most 20 digits). */
+ * for each argument. */
 static apr_size_t resp_size(const mp_redis_cmd_t *cmd)
 {
-    apr_size_t size = 24;
+    apr_size_t size = 1 + MP_DECIMAL_MAX + 2;
 
     for (int i = 0; i < cmd->argc; i++) {
-        size += 25 + cmd->lens[i];
+        size += 1 + MP_DECIMAL_MAX + 2 + cmd->lens[i] + 2;
     }
     return size;
-}
-
-/* Writes v in decimal at out; returns the end. */
-static char *put_decimal(char *out, apr_size_t v)
-{
-    char digits[20];
-    int n = 0;
-
-    do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) {
-        *out++ = digits[--n];
-    }
-    return out;
 }
 
 /* Writes cmd's RESP at out (room checked by resp_size): what hiredis
@@ -581,12 +566,12 @@ static char *put_decimal(char *out, apr_size_t v)
 static char *resp_command(char *out, const mp_redis_cmd_t *cmd)
 {
     *out++ = '*';
-    out = put_decimal(out, (apr_size_t)cmd->argc);
+    out = mp_decimal(out, (apr_uint64_t)cmd->argc);
     *out++ = '\r';
     *out++ = '\n';
     for (int i = 0; i < cmd->argc; i++) {
         *out++ = '$';
-        out = put_decimal(out, cmd->lens[i]);
+        out = mp_decimal(out, cmd->lens[i]);
         *out++ = '\r';
         *out++ = '\n';
         memcpy(out, cmd->argv[i], cmd->lens[i]);

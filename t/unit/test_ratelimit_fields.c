@@ -1,6 +1,8 @@
 /* The RateLimit fields' text, as draft-ietf-httpapi-ratelimit-headers-11
- * writes them, and the rounding of what is left into seconds. */
+ * writes them, the decimals they (and the Redis commands) are written
+ * with, and the rounding of what is left into seconds. */
 #include "test_support.h"
+#include "mp_decimal.h"
 #include "mp_ratelimit_fields.h"
 
 static void test_fields_read_as_the_draft_writes_them(void **state)
@@ -18,6 +20,25 @@ static void test_fields_read_as_the_draft_writes_them(void **state)
                         "\"authfail\";r=2147483647;t=86400");
 }
 
+static void assert_decimal(apr_uint64_t v, const char *want)
+{
+    char buf[MP_DECIMAL_MAX + 1];
+
+    *mp_decimal(buf, v) = '\0';
+    assert_string_equal(buf, want);
+}
+
+/* the numbers of the fields and of the Redis commands' RESP */
+static void test_decimals_are_written_whole(void **state)
+{
+    (void)state;
+    assert_decimal(0, "0");
+    assert_decimal(9, "9");
+    assert_decimal(10, "10");
+    assert_decimal(3600000, "3600000");
+    assert_decimal(APR_UINT64_MAX, "18446744073709551615");
+}
+
 static void test_seconds_round_up_and_are_at_least_one(void **state)
 {
     (void)state;
@@ -33,6 +54,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         POOL_TEST(test_fields_read_as_the_draft_writes_them),
+        POOL_TEST(test_decimals_are_written_whole),
         POOL_TEST(test_seconds_round_up_and_are_at_least_one),
     };
     return cmocka_run_group_tests_name("ratelimit_fields", tests, NULL, NULL);
