@@ -1,5 +1,6 @@
 /* Configuration of mod_marketpulse: the per-<Location> and per-server
- * records, their merge rules and the directive parsers that fill them.
+ * records and their merge rules (mp_config.c) and the directive parsers
+ * that fill them (mp_directives.c).
  * Every value is checked at config time (the rules are in mp_conf_parse),
  * so that a bad value fails `apachectl configtest` with the directive's
  * name and the value. */
@@ -112,7 +113,7 @@ typedef struct {
 } mp_srv_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA marketpulse_module;
-extern const command_rec mp_directives[];
+extern const command_rec mp_directives[];   /* mp_directives.c */
 
 void *mp_create_dir_conf(apr_pool_t *p, char *dir);
 void *mp_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);

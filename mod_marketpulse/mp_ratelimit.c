@@ -111,7 +111,7 @@ static void queue(request_rec *r, mp_ratelimit_req_t *rl, int take)
         { { take ? "INCR" : "GET", rl->key }, { take ? 4 : 3, key_len } },
         { { "PTTL", rl->key }, { 4, key_len } }
     };
-    mp_redis_cmd_t cmds[2];
+    mp_resp_cmd_t cmds[2];
     mp_redis_deferred_t *ds[2];
 
     rl->queued = rl->queued_ttl = NULL;
@@ -124,7 +124,7 @@ static void queue(request_rec *r, mp_ratelimit_req_t *rl, int take)
         return;
     }
     for (int i = 0; i < 2; i++) {
-        cmds[i] = (mp_redis_cmd_t){ STEP_ARGS, steps[i].argv, steps[i].lens };
+        cmds[i] = (mp_resp_cmd_t){ STEP_ARGS, steps[i].argv, steps[i].lens };
     }
     rl->queue_rv = mp_redis_defer_many(r, 2, cmds, ds);
     if (rl->queue_rv == APR_SUCCESS) {

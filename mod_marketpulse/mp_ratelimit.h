@@ -76,7 +76,7 @@ int mp_ratelimit_problem(request_rec *r, const mp_ratelimit_state_t *st,
 
 /* The request step, in two halves around the cache lookup.  begin
  * decides the tier and bucket and queues the count on the request's
- * Redis context (mp_redis_defer), so that the lookup's read carries it;
+ * Redis context (mp_redis_defer_many), so that the lookup's read carries it;
  * check reads its reply (a round trip of its own if nothing carried
  * it), sets the fields, and returns 1 with *pb when the request is
  * refused.  Routes flagged MP_ROUTE_PUBLIC and <Location>s with

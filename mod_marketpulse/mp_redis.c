@@ -22,9 +22,9 @@
 
 #include "mp_config.h"
 #include "mp_ctx.h"
-#include "mp_decimal.h"
 #include "mp_log.h"
 #include "mp_redis.h"
+#include "mp_resp.h"
 #include "mp_stats.h"
 
 #define BREAKER_FAILURES 3
@@ -48,8 +48,10 @@ typedef struct {
 } conn_t;
 
 /* Commands queued on a context whose replies are not read yet: at most
- * this many per request (the rate limiter queues one). */
-#define MAX_DEFERRED 16
+ * this many per request (the rate limiter queues two a count, and a
+ * request counts at most twice: its failed authentication's peek and
+ * take). */
+#define MAX_DEFERRED 8
 
 struct mp_redis_deferred {
     apr_status_t rv;           /* of the round trip that carried it */
@@ -518,72 +520,8 @@ static apr_status_t defer_context(request_rec *r, int n, conn_t **conn)
                                                      : APR_SUCCESS;
 }
 
-/* Appends one command (room checked); *d gets its deferred reply. */
-static apr_status_t append(request_rec *r, conn_t *conn,
-                           const mp_redis_cmd_t *cmd, mp_redis_deferred_t **d)
-{
-    struct mp_redis_checkout *co = mp_ctx(r)->redis;
-
-    /* only into hiredis' output buffer: nothing is sent yet */
-    if (redisAppendCommandArgv(conn->c, cmd->argc, cmd->argv, cmd->lens)
-        != REDIS_OK) {
-        discard(r, co->rd);
-        breaker_failure(co->rd);
-        return APR_EGENERAL;
-    }
-    *d = apr_pcalloc(r->pool, sizeof(**d));
-    co->deferred[co->queued++] = *d;
-    co->all[co->made++] = *d;
-    return APR_SUCCESS;
-}
-
-apr_status_t mp_redis_defer(request_rec *r, int argc, const char **argv,
-                            const size_t *lens, mp_redis_deferred_t **d)
-{
-    mp_redis_cmd_t cmd = { argc, argv, lens };
-    conn_t *conn;
-    apr_status_t rv = defer_context(r, 1, &conn);
-
-    *d = NULL;
-    return rv == APR_SUCCESS ? append(r, conn, &cmd, d) : rv;
-}
-
-/* Room for the RESP of cmd: "*<argc>\r\n", then "$<len>\r\n<bytes>\r\n"
- * for each argument. */
-static apr_size_t resp_size(const mp_redis_cmd_t *cmd)
-{
-    apr_size_t size = 1 + MP_DECIMAL_MAX + 2;
-
-    for (int i = 0; i < cmd->argc; i++) {
-        size += 1 + MP_DECIMAL_MAX + 2 + cmd->lens[i] + 2;
-    }
-    return size;
-}
-
-/* Writes cmd's RESP at out (room checked by resp_size): what hiredis
- * would make of it, made here so several commands cost one append (and
- * no formatter: apr_snprintf was most of a limited hit's extra work). */
-static char *resp_command(char *out, const mp_redis_cmd_t *cmd)
-{
-    *out++ = '*';
-    out = mp_decimal(out, (apr_uint64_t)cmd->argc);
-    *out++ = '\r';
-    *out++ = '\n';
-    for (int i = 0; i < cmd->argc; i++) {
-        *out++ = '$';
-        out = mp_decimal(out, cmd->lens[i]);
-        *out++ = '\r';
-        *out++ = '\n';
-        memcpy(out, cmd->argv[i], cmd->lens[i]);
-        out += cmd->lens[i];
-        *out++ = '\r';
-        *out++ = '\n';
-    }
-    return out;
-}
-
 apr_status_t mp_redis_defer_many(request_rec *r, int n,
-                                 const mp_redis_cmd_t *cmds,
+                                 const mp_resp_cmd_t *cmds,
                                  mp_redis_deferred_t **ds)
 {
     apr_size_t size = 0;
@@ -599,13 +537,14 @@ apr_status_t mp_redis_defer_many(request_rec *r, int n,
         return rv;
     }
     for (int i = 0; i < n; i++) {
-        size += resp_size(&cmds[i]);
+        size += mp_resp_size(&cmds[i]);
     }
     buf = apr_palloc(r->pool, size);
     end = buf;
     for (int i = 0; i < n; i++) {
-        end = resp_command(end, &cmds[i]);
+        end = mp_resp_write(end, &cmds[i]);
     }
+    /* one append, all of them or none */
     co = mp_ctx(r)->redis;
     if (redisAppendFormattedCommand(conn->c, buf, (size_t)(end - buf))
         != REDIS_OK) {

@@ -11,6 +11,7 @@
 #include "httpd.h"
 
 #include "mp_config.h"
+#include "mp_resp.h"
 
 /* Not a Redis failure: no pooled context was free in time. */
 #define MP_REDIS_BUSY APR_EAGAIN
@@ -43,31 +44,23 @@ const char *mp_redis_state(server_rec *s);
 apr_status_t mp_redis_command(request_rec *r, int argc, const char **argv,
                               const size_t *lens, redisReply **reply);
 
-/* Pipelining: a command queued on this request's context now, whose
- * reply is read later.  It leaves with the next mp_redis_command of the
- * request (one write, one round trip for both, its reply read first) or,
- * when none comes, with mp_redis_collect.  This is how the rate limiter's
- * count shares the cache lookup's round trip without either knowing of
- * the other.  APR_SUCCESS with *d, MP_REDIS_BUSY, APR_ENOTIMPL (no Redis
- * here) or a failure.  Ask mp_redis_admit first, as for a command. */
+/* Pipelining: commands queued on this request's context now, in one
+ * append (all of them or none), whose replies are read later: ds[i]
+ * gets command i's.  They leave with the next mp_redis_command of the
+ * request (one write, one round trip for all, their replies read first)
+ * or, when none comes, with mp_redis_collect.  This is how the rate
+ * limiter's count shares the cache lookup's round trip without either
+ * knowing of the other.  APR_SUCCESS, MP_REDIS_BUSY, APR_ENOTIMPL (no
+ * Redis here) or a failure.  Ask mp_redis_admit first, as for a
+ * command. */
 typedef struct mp_redis_deferred mp_redis_deferred_t;
-apr_status_t mp_redis_defer(request_rec *r, int argc, const char **argv,
-                            const size_t *lens, mp_redis_deferred_t **d);
-
-/* Several commands deferred at once, in one append (all or none):
- * ds[i] gets command i's deferred reply. */
-typedef struct {
-    int argc;
-    const char **argv;
-    const size_t *lens;
-} mp_redis_cmd_t;
 apr_status_t mp_redis_defer_many(request_rec *r, int n,
-                                 const mp_redis_cmd_t *cmds,
+                                 const mp_resp_cmd_t *cmds,
                                  mp_redis_deferred_t **ds);
 
 /* The reply of a deferred command, read now if no command carried it:
  * APR_SUCCESS with *reply (freeReplyObject it; it may be an error reply,
- * e.g. NOSCRIPT, which the caller judges), or the failure of the round
+ * which the caller judges), or the failure of the round
  * trip that carried it (counted by the breaker once, there). */
 apr_status_t mp_redis_collect(request_rec *r, mp_redis_deferred_t *d,
                               redisReply **reply);

@@ -1,5 +1,5 @@
 """docs/directives.md against the directive table of the C code
-(mp_directives[] in mod_marketpulse/mp_config.c): every directive has a
+(mp_directives[] in mod_marketpulse/mp_directives.c): every directive has a
 section in the form of Apache's module docs, and the summary tables of
 the page and the README list it; nothing is documented that does not
 exist; every section's example passes apachectl configtest."""
@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT, STACK
 
-CONFIG_C = os.path.join(ROOT, "mod_marketpulse", "mp_config.c")
+CONFIG_C = os.path.join(ROOT, "mod_marketpulse", "mp_directives.c")
 DIRECTIVES_MD = os.path.join(ROOT, "docs", "directives.md")
 README = os.path.join(ROOT, "README.md")
 FIELDS = ("Description", "Syntax", "Default", "Context", "Module")
