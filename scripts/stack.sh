@@ -90,13 +90,13 @@ die() { printf 'stack: %s\n' "$*" >&2; exit 1; }
 
 SAN_DIR="$RUN/sanitizer"
 # A sanitized httpd (MP_ASAN=1) runs several times slower, so its requests
-# get more time for a database slot (MarketPulseDBWait, ms) and for
-# connecting to PostgreSQL (libpq's connect_timeout, s): the default
+# get more time for a database slot (the least MarketPulseDBWait, ms) and
+# for connecting to PostgreSQL (libpq's connect_timeout, s): the default
 # configuration's bounds, not what the tests of those bounds set.
 if [ "${MP_ASAN:-}" = 1 ]; then
-    DB_WAIT=5000 CONNECT_TIMEOUT=10
+    MIN_DB_WAIT=5000 CONNECT_TIMEOUT=10
 else
-    DB_WAIT=1000 CONNECT_TIMEOUT=2
+    MIN_DB_WAIT=1000 CONNECT_TIMEOUT=2
 fi
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
@@ -356,6 +356,10 @@ Group www-data"
     slots=${MP_DB_SLOTS:-$(nproc)}
     export_slots=${MP_EXPORT_SLOTS:-2}
     dbdmax=$((slots + export_slots))
+    # every client queued for a slot, each statement up to 20 ms: the last
+    # one waits threads x 20 / slots ms, and must not get a 503 for it
+    db_wait=$((threads * 20 / slots))
+    [ "$db_wait" -ge "$MIN_DB_WAIT" ] || db_wait=$MIN_DB_WAIT
     dbdkeep=$dbdmax
     [ "$MPM" = prefork ] && { dbdmax=1; dbdkeep=1; }
     # sed with | as separator: none of the values holds one
@@ -365,7 +369,7 @@ Group www-data"
         -e "s|@THREADS@|$threads|g" -e "s|@WORKERS@|$((threads * 2))|g" -e "s|@DBSLOTS@|$slots|g" \
         -e "s|@EXPORTSLOTS@|$export_slots|g" \
         -e "s|@LOGLEVEL@|${MP_LOGLEVEL:-warn}|g" -e "s|@EXTRA@|$extra|g" \
-        -e "s|@NOSHMCB@|$noshmcb|g" -e "s|@NORATELIMIT@|$noratelimit|g" -e "s|@DBWAIT@|$DB_WAIT|g" -e "s|@DOCS@|$docs|g" \
+        -e "s|@NOSHMCB@|$noshmcb|g" -e "s|@NORATELIMIT@|$noratelimit|g" -e "s|@DBWAIT@|$db_wait|g" -e "s|@DOCS@|$docs|g" \
         -e "s|@AUTH@|${MP_AUTH:-optional}|g" -e "s|@PEPPER@|$RUN/auth-pepper|g" \
         "$ROOT/conf/httpd.conf.in" | awk -v u="$user_lines" '{ if ($0 == "@USER_LINES@") print u; else print }' \
         > "$HTTPD/httpd.conf"
