@@ -31,11 +31,13 @@ def expected_migrations():
 
 
 def directives(httpd):
-    """The DBD* values of httpd's generated configuration."""
+    """The DBD*, gate and thread values of httpd's generated
+    configuration."""
     with open(os.path.join(httpd.stack.run_dir, httpd.name,
                            "httpd.conf")) as f:
-        return dict(re.findall(r"^(DBD(?:Min|Keep|Max|Exptime)|"
-                               r"MarketPulseDB(?:Slots|Wait))\s+(\d+)",
+        return dict(re.findall(r"^\s*(DBD(?:Min|Keep|Max|Exptime)|"
+                               r"MarketPulseDB(?:Slots|Wait)|"
+                               r"ThreadsPerChild)\s+(\d+)",
                                f.read(), re.M))
 
 
@@ -51,6 +53,18 @@ def migration_missing(stack):
     stack.sql("INSERT INTO schema_migrations (version) VALUES (%s) "
               "ON CONFLICT DO NOTHING", (newest,))
     stack.sql("DELETE FROM schema_migrations WHERE version = '999_newer'")
+
+
+def test_the_stacks_gate_waits_out_the_queue_of_its_clients(api):
+    """With every client the threads promise queued for a slot and
+    statements of up to 20 ms, the last one admitted waits threads x 20 /
+    slots ms: the stack's MarketPulseDBWait covers that (1000 at least),
+    so those clients get no 503 for the queue alone."""
+    conf = directives(api)
+    threads, slots, wait = (int(conf[k]) for k in (
+        "ThreadsPerChild", "MarketPulseDBSlots", "MarketPulseDBWait"))
+    assert wait >= 1000
+    assert wait * slots >= threads * 20
 
 
 def test_database_health_shows_the_configuration_and_the_server(stack, api):
