@@ -28,8 +28,9 @@
 #                           there); without it the page is off
 #   MP_MODULE      [<checkout>/mod_marketpulse.so]  the module httpd loads
 #                           (another build: scripts/build-rev.sh)
-#   MP_THREADS     [256]    request threads per child: the concurrent
-#                           keep-alive clients the stack holds (httpd.conf.in)
+#   MP_CLIENTS     [256]    the concurrent keep-alive clients the stack
+#                           holds, none dropped: its threads are sized
+#                           for them (httpd.conf.in says how)
 #   MP_DB_SLOTS    [nproc]  MarketPulseDBSlots: statements at once
 #   MP_EXPORT_SLOTS [2]     MarketPulseExportSlots: exports at once; DBDMax
 #                           is the sum of the two (httpd.conf.in says why)
@@ -352,13 +353,15 @@ Group www-data"
         || docs="# docs page off: no Swagger UI in $docs_dir (scripts/install-deps.sh)"
     # threads for clients, connections for PostgreSQL (httpd.conf.in says
     # why); reslist wants DBDMin <= DBDKeep <= DBDMax
-    threads=${MP_THREADS:-256}
+    clients=${MP_CLIENTS:-256}
+    spare=$((clients / 4))
+    [ "$spare" -ge 1 ] || spare=1
     slots=${MP_DB_SLOTS:-$(nproc)}
     export_slots=${MP_EXPORT_SLOTS:-2}
     dbdmax=$((slots + export_slots))
     # every client queued for a slot, each statement up to 20 ms: the last
-    # one waits threads x 20 / slots ms, and must not get a 503 for it
-    db_wait=$((threads * 20 / slots))
+    # one waits clients x 20 / slots ms, and must not get a 503 for it
+    db_wait=$((clients * 20 / slots))
     [ "$db_wait" -ge "$MIN_DB_WAIT" ] || db_wait=$MIN_DB_WAIT
     dbdkeep=$dbdmax
     [ "$MPM" = prefork ] && { dbdmax=1; dbdkeep=1; }
@@ -366,7 +369,8 @@ Group www-data"
     sed -e "s|@RUN@|$HTTPD|g" -e "s|@PORT@|$PORT|g" -e "s|@MPM@|$MPM|g" -e "s|@REDISPORT@|$REDIS_PORT|g" \
         -e "s|@MODULES@|$MODULES|g" -e "s|@MODULE@|$MODULE|g" \
         -e "s|@DBDPARAMS@|$(dbd_params)|g" -e "s|@DBDMAX@|$dbdmax|g" -e "s|@DBDKEEP@|$dbdkeep|g" \
-        -e "s|@THREADS@|$threads|g" -e "s|@WORKERS@|$((threads * 2))|g" -e "s|@DBSLOTS@|$slots|g" \
+        -e "s|@CLIENTS@|$clients|g" -e "s|@THREADS@|$((clients * 2))|g" \
+        -e "s|@SPARE@|$spare|g" -e "s|@MAXSPARE@|$((clients * 2 + spare))|g" -e "s|@DBSLOTS@|$slots|g" \
         -e "s|@EXPORTSLOTS@|$export_slots|g" \
         -e "s|@LOGLEVEL@|${MP_LOGLEVEL:-warn}|g" -e "s|@EXTRA@|$extra|g" \
         -e "s|@NOSHMCB@|$noshmcb|g" -e "s|@NORATELIMIT@|$noratelimit|g" -e "s|@DBWAIT@|$db_wait|g" -e "s|@DOCS@|$docs|g" \
