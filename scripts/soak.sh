@@ -10,11 +10,9 @@
 # from `transactions` (rolled back), and memory must have grown less than
 # 5 % since minute MP_SOAK_BASELINE (1: the first); the exit status says
 # whether both held.  A later baseline measures after the warm-up: each
-# connection's pool, and each of the up to 3/4 ThreadsPerChild pools a
-# child keeps for its next connections, keeps up to MaxMemFree of what
-# its requests freed, and a child keeps more pools whenever wrk's next
-# run hands it more connections than it held before (docs/operations.md,
-# "Soak").
+# connection's pool keeps up to MaxMemFree of what its requests freed,
+# and the threads' stacks and malloc's arenas fill toward their bounds
+# over the first minutes (docs/operations.md, "Soak").
 # Not part of `make test`.  Works on the stack of scripts/stack.sh (its
 # MP_* variables pick which); it starts it when it is not running.
 set -eu

@@ -249,7 +249,7 @@ def test_bad_keys_repeated_reach_postgresql_once_per_child_and_ttl(optional):
         assert optional.get("/api/dashboard",
                             headers=bearer(unknown)).status_code == 401
     looked_up = metric(optional, series) - before
-    # two children, one TTL of a second: a few lookups, not 60
+    # one lookup per child and TTL of a second: a few, not 60
     assert 1 <= looked_up <= 8, looked_up
 
 

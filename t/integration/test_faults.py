@@ -35,7 +35,7 @@ def test_database_stopped_gives_fast_503_then_recovers(api, stack, db_back_up):
 
 def test_restart_with_pooled_connections_needs_no_failed_request(api, stack,
                                                                  db_back_up):
-    # connections sit in the pools of both children
+    # connections sit in the pool of each child
     for _ in range(20):
         assert api.get(fresh("/api/products?limit=5")).status_code == 200
     stack.stop_db()
