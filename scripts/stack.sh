@@ -230,19 +230,23 @@ redis_start() {
     say "Redis on 127.0.0.1:$REDIS_PORT"
 }
 
-stop_pidfile() {
-    pidfile=$1
-    what=$2
-    pid_alive "$pidfile" || return 0
-    pid=$(head -n1 "$pidfile")
-    kill -TERM "$pid"
+# Stops process $1 (SIGTERM, SIGKILL after 10 s), removes its pid file $2
+# and says that $3 stopped.
+stop_pid() {
+    kill -TERM "$1" 2>/dev/null
     for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || break
+        kill -0 "$1" 2>/dev/null || break
         sleep 0.1
     done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-    rm -f "$pidfile"
-    say "$what stopped"
+    kill -0 "$1" 2>/dev/null && kill -KILL "$1"
+    rm -f "$2"
+    say "$3 stopped"
+}
+
+# $1: a pid file, $2: what runs there
+stop_pidfile() {
+    pid_alive "$1" || return 0
+    stop_pid "$(head -n1 "$1")" "$1" "$2"
 }
 
 redis_stop() { stop_pidfile "$REDIS/redis.pid" Redis; }
@@ -421,29 +425,20 @@ httpd_reload() {
 # apache2.service does): its children finish their requests and exit,
 # within GracefulShutdownTimeout; then the parent, which has removed its
 # pid file and would only look again at its next second, is told to stop
-# at once.  Stopped at once
-# (SIGTERM) while its workers are busy, a child closes their sockets from
-# its main thread while they free them (httpd's close_worker_sockets):
-# ASan caught a SEGV there in one stop of three after a thousand
-# connections.  $1: the httpd's directory.
+# at once.  Stopped at once (SIGTERM) while its workers are busy, a child
+# closes their sockets from its main thread while they free them (httpd's
+# close_worker_sockets): ASan caught a SEGV there in one stop of three
+# after a thousand connections.  $1: the httpd's directory.
 stop_httpd_dir() {
-    pidfile="$1/httpd.pid"
-    pid_alive "$pidfile" || return 0
-    parent=$(head -n1 "$pidfile")
+    pid_alive "$1/httpd.pid" || return 0
+    parent=$(head -n1 "$1/httpd.pid")
     kill -WINCH "$parent"
     for _ in $(seq 60); do
         # exited children stay zombies until the parent's next look
         ps -o stat= --ppid "$parent" | grep -qv '^Z' || break
         sleep 0.1
     done
-    kill -TERM "$parent" 2>/dev/null
-    for _ in $(seq 100); do
-        kill -0 "$parent" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$parent" 2>/dev/null && kill -KILL "$parent"
-    rm -f "$pidfile"
-    say "httpd ($(basename "$1")) stopped"
+    stop_pid "$parent" "$1/httpd.pid" "httpd ($(basename "$1"))"
 }
 
 httpd_stop() { stop_httpd_dir "$HTTPD"; }
