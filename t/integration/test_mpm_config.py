@@ -1,6 +1,8 @@
 """The module under each MPM, and directives checked at configtest."""
 import os
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -164,3 +166,26 @@ def test_connections_without_persist(stack, api):
         assert "Segmentation fault" not in log and "exit signal" not in log
     finally:
         h.stop()
+
+
+def test_stop_lets_the_requests_in_flight_finish(stack):
+    """`stack.sh httpd-stop` is a graceful stop: a request waiting on the
+    database when it is asked still gets its whole answer, and then
+    httpd is gone.  (SIGTERM would cut it, and races httpd's own closing
+    of busy workers' sockets.)"""
+    from test_gate import SlowRequest
+    h = stack.httpd("graceful-stop").start()
+    with open(os.path.join(stack.run_dir, h.name, "httpd.pid")) as f:
+        parent = int(f.read().split()[0])
+    slow = SlowRequest(stack, h)               # waits on a table lock
+    stopper = threading.Thread(target=h.stop)
+    stopper.start()
+    time.sleep(1.0)
+    assert stopper.is_alive()                  # the stop waits for it
+    answer = slow.finish()                     # the lock goes
+    stopper.join(15)
+    assert not stopper.is_alive()
+    assert not isinstance(answer, Exception), answer
+    assert answer[0].status_code == 200
+    with pytest.raises(ProcessLookupError):
+        os.kill(parent, 0)
