@@ -60,15 +60,43 @@ static int whole(const request_rec *r, apr_size_t len)
            && (r->clength == 0 || (apr_size_t)r->clength == len);
 }
 
+/* The held answer in one piece: the bytes of its one data bucket, as
+ * mp_respond_body sends it, without a copy; else a copy in r->pool. */
+static apr_status_t held_body(request_rec *r, apr_bucket_brigade *bb,
+                              const char **body, apr_size_t *len)
+{
+    apr_bucket *data = NULL;
+    char *flat;
+    apr_status_t rv;
+
+    for (apr_bucket *e = APR_BRIGADE_FIRST(bb);
+         e != APR_BRIGADE_SENTINEL(bb); e = APR_BUCKET_NEXT(e)) {
+        if (APR_BUCKET_IS_METADATA(e)) {
+            continue;
+        }
+        if (data != NULL) {
+            data = NULL;       /* more than one */
+            break;
+        }
+        data = e;
+    }
+    if (data != NULL) {
+        return apr_bucket_read(data, body, len, APR_BLOCK_READ);
+    }
+    rv = apr_brigade_pflatten(bb, &flat, len, r->pool);
+    *body = flat;
+    return rv;
+}
+
 /* The whole answer is in cr->held, EOS last. */
 static void finish(request_rec *r, struct mp_cache_req *cr)
 {
     apr_bucket_brigade *bb = cr->held;
-    char *body;
+    const char *body;
     apr_size_t len;
 
     if (r->status == HTTP_OK
-        && apr_brigade_pflatten(bb, &body, &len, r->pool) == APR_SUCCESS
+        && held_body(r, bb, &body, &len) == APR_SUCCESS
         && whole(r, len) && store(r, cr, body, len)) {
         /* the client has these bytes */
         r->status = HTTP_NOT_MODIFIED;

@@ -1,9 +1,14 @@
 /* Sending answers: JSON bodies through jansson, the request id header and
  * the error envelope. */
+/* offsetof before APR's headers: without it the bucket macros' APR_OFFSETOF
+ * falls back to arithmetic on a null pointer (clang: -Wextra, UBSan) */
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "httpd.h"
 #include "apr_strings.h"
+#include "apr_buckets.h"
 #include "http_protocol.h"
 
 #include "mp_db.h"
@@ -32,9 +37,7 @@ int mp_respond_json(request_rec *r, int status, json_t *body)
     if (text == NULL) {
         return mp_respond_internal(r, "answer body could not be serialized");
     }
-    mp_respond_body(r, status, text, strlen(text));
-    free(text);
-    return OK;
+    return mp_respond_owned(r, status, text, strlen(text));
 }
 
 int mp_respond_document(request_rec *r, const char *text)
@@ -45,18 +48,45 @@ int mp_respond_document(request_rec *r, const char *text)
     return mp_respond_body(r, HTTP_OK, text, strlen(text));
 }
 
-int mp_respond_body(request_rec *r, int status, const char *text,
-                    apr_size_t len)
+/* The body goes down the filters as one bucket that refers to the text:
+ * ap_rwrite would copy it into a bucket of its own (and a cache fill's
+ * filter copy it again to hold the answer), each copy a block of the
+ * connection's pool beyond what MaxMemFree keeps. */
+static int send_body(request_rec *r, int status, apr_bucket *body)
 {
+    conn_rec *c = r->connection;
+    apr_bucket_brigade *bb;
+
     mp_db_release(r);          /* a slow client must not hold it */
     r->status = status;
     ap_set_content_type(r, "application/json");
     if (status == HTTP_NOT_MODIFIED) {
+        apr_bucket_destroy(body);
         return OK;             /* the client has these bytes */
     }
-    ap_set_content_length(r, (apr_off_t)len);
-    ap_rwrite(text, (int)len, r);
+    ap_set_content_length(r, (apr_off_t)body->length);
+    bb = apr_brigade_create(r->pool, c->bucket_alloc);
+    APR_BRIGADE_INSERT_TAIL(bb, body);
+    /* a client gone is the connection's state (c->aborted), as for
+     * ap_rwrite; the handler's answer stands */
+    ap_pass_brigade(r->output_filters, bb);
+    apr_brigade_cleanup(bb);
     return OK;
+}
+
+int mp_respond_body(request_rec *r, int status, const char *text,
+                    apr_size_t len)
+{
+    /* a pool bucket: copied (to the heap) only if r->pool goes first */
+    return send_body(r, status, apr_bucket_pool_create(
+                         text, len, r->pool, r->connection->bucket_alloc));
+}
+
+int mp_respond_owned(request_rec *r, int status, char *text, apr_size_t len)
+{
+    /* a heap bucket that frees text with itself */
+    return send_body(r, status, apr_bucket_heap_create(
+                         text, len, free, r->connection->bucket_alloc));
 }
 
 int mp_respond_data(request_rec *r, json_t *data, json_t *pagination)
@@ -81,9 +111,7 @@ int mp_respond_error(request_rec *r, int status, const char *message,
         r->status = status;
         return OK;
     }
-    mp_respond_body(r, status, text, strlen(text));
-    free(text);
-    return OK;
+    return mp_respond_owned(r, status, text, strlen(text));
 }
 
 int mp_respond_problem(request_rec *r, const mp_problem_t *problem)

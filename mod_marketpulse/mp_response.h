@@ -23,6 +23,10 @@ int mp_respond_json(request_rec *r, int status, json_t *body);
  * through here. */
 int mp_respond_body(request_rec *r, int status, const char *text,
                     apr_size_t len);
+/* The text must live as long as r->pool (mp_respond_body) or be
+ * malloc'd, and is then the answer's, freed once sent (mp_respond_owned;
+ * also with status 304). */
+int mp_respond_owned(request_rec *r, int status, char *text, apr_size_t len);
 int mp_respond_data(request_rec *r, json_t *data, json_t *pagination);
 /* A 200 whose whole envelope PostgreSQL built (json_build_object): sent
  * like mp_respond_json's, without a trip through jansson. */

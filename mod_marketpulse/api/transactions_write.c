@@ -166,7 +166,6 @@ static int create(mp_req_t *req, const mp_txn_input_t *in, const char *key,
     char *text = NULL;
     mp_idem_answer_t first;
     mp_problem_t pb;
-    int status;
 
     if (st != MP_DB_OK) {
         mp_db_rollback(r);
@@ -207,9 +206,7 @@ static int create(mp_req_t *req, const mp_txn_input_t *in, const char *key,
     if (location) {
         apr_table_setn(r->headers_out, "Location", location);
     }
-    status = mp_respond_body(r, HTTP_CREATED, text, strlen(text));
-    free(text);
-    return status;
+    return mp_respond_owned(r, HTTP_CREATED, text, strlen(text));
 }
 
 int mp_api_transactions_create(mp_req_t *req)
