@@ -10,7 +10,9 @@
  *
  * The breaker: BREAKER_FAILURES failures in a row make the child keep
  * away from Redis for BREAKER_OPEN; then one request probes it. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/time.h>
 
 #include "httpd.h"
@@ -24,6 +26,7 @@
 #include "mp_ctx.h"
 #include "mp_log.h"
 #include "mp_redis.h"
+#include "mp_redis_reply.h"
 #include "mp_resp.h"
 #include "mp_stats.h"
 
@@ -85,12 +88,20 @@ static int log_in(redisContext *c, const mp_srv_conf_t *sc)
     int ok = 1;
 
     if (sc->redis_password) {
-        reply = redisCommand(c, "AUTH %s", sc->redis_password);
+        const char *argv[2] = { "AUTH", sc->redis_password };
+        size_t lens[2] = { 4, strlen(sc->redis_password) };
+
+        reply = mp_redis_command_argv(c, 2, argv, lens);
         ok = reply && reply->type != REDIS_REPLY_ERROR;
         if (reply) freeReplyObject(reply);
     }
     if (ok && sc->redis_db) {
-        reply = redisCommand(c, "SELECT %d", sc->redis_db);
+        char db[16];
+        const char *argv[2] = { "SELECT", db };
+        size_t lens[2] = { 6, 0 };
+
+        lens[1] = (size_t)snprintf(db, sizeof(db), "%d", sc->redis_db);
+        reply = mp_redis_command_argv(c, 2, argv, lens);
         ok = reply && reply->type != REDIS_REPLY_ERROR;
         if (reply) freeReplyObject(reply);
     }
@@ -415,7 +426,7 @@ static apr_status_t read_deferred(struct mp_redis_checkout *co)
     for (i = 0; i < co->queued; i++) {
         void *reply = NULL;
 
-        if (redisGetReply(c, &reply) != REDIS_OK || reply == NULL) {
+        if (mp_redis_get_reply(c, &reply) != REDIS_OK || reply == NULL) {
             if (reply) freeReplyObject(reply);
             break;
         }
@@ -454,7 +465,7 @@ static apr_status_t call(request_rec *r, redis_t *rd, int argc,
 
         if (redisAppendCommandArgv(conn->c, argc, argv, lens) != REDIS_OK
             || read_deferred(mp_ctx(r)->redis) != APR_SUCCESS
-            || redisGetReply(conn->c, &own) != REDIS_OK) {
+            || mp_redis_get_reply(conn->c, &own) != REDIS_OK) {
             if (own) freeReplyObject(own);
             discard(r, rd);
             return APR_EGENERAL;
@@ -462,7 +473,7 @@ static apr_status_t call(request_rec *r, redis_t *rd, int argc,
         *reply = own;
     }
     else {
-        *reply = redisCommandArgv(conn->c, argc, argv, lens);
+        *reply = mp_redis_command_argv(conn->c, argc, argv, lens);
     }
     if (*reply == NULL || conn->c->err) {
         if (*reply) freeReplyObject(*reply);
