@@ -9,10 +9,11 @@
 # finished.  At the end the rollups must equal a rebuild
 # from `transactions` (rolled back), and memory must have grown less than
 # 5 % since minute MP_SOAK_BASELINE (1: the first); the exit status says
-# whether both held.  A later baseline measures after the warm-up: each
-# connection's pool keeps up to MaxMemFree of what its requests freed,
-# and the threads' stacks and malloc's arenas fill toward their bounds
-# over the first minutes (docs/operations.md, "Soak").
+# whether both held.  A later baseline measures after the warm-up: the
+# threads' stacks (each touches a page deeper once it has closed a
+# connection, in httpd's lingering close) and malloc's arenas fill
+# toward their bounds over the first minutes (docs/operations.md,
+# "Soak").
 # Not part of `make test`.  Works on the stack of scripts/stack.sh (its
 # MP_* variables pick which); it starts it when it is not running.
 set -eu
