@@ -159,24 +159,30 @@ def test_admin_endpoint_needs_admin_location(stack):
 class Redis:
     """A Redis of the test's own, to kill and freeze."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, password=None):
         self.port = free_port()
         self.dir = tmp
+        self.password = password
         self.proc = None
 
     def start(self):
+        auth = ["--requirepass", self.password] if self.password else []
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.dir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        assert wait_until(lambda: subprocess.run(
-            ["redis-cli", "-p", str(self.port), "ping"], capture_output=True,
-            text=True).stdout.strip() == "PONG", timeout=5)
+             "--save", "", "--appendonly", "no", "--dir", str(self.dir)]
+            + auth, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert wait_until(lambda: self.cli("ping") == "PONG", timeout=5)
         return self
 
-    def dbsize(self):
-        return int(subprocess.run(["redis-cli", "-p", str(self.port), "dbsize"],
-                                  capture_output=True, text=True).stdout)
+    def cli(self, *args, db=0):
+        auth = ["--no-auth-warning", "-a", self.password] if self.password \
+            else []
+        return subprocess.run(
+            ["redis-cli", "-p", str(self.port), "-n", str(db)] + auth
+            + list(args), capture_output=True, text=True).stdout.strip()
+
+    def dbsize(self, db=0):
+        return int(self.cli("dbsize", db=db))
 
     def signal(self, sig):
         self.proc.send_signal(sig)
@@ -197,6 +203,33 @@ def own_redis(stack, tmp_path):
     yield redis, h
     h.stop()
     redis.stop()
+
+
+@pytest.mark.parametrize("password,stored", [("s3cret", True),
+                                              ("wrong", False)])
+def test_a_redis_with_a_password_and_a_database(stack, tmp_path, password,
+                                                stored):
+    """`password=` and `db=` log each new connection in (AUTH, SELECT):
+    entries land in that database.  A wrong password leaves Redis out
+    (the answers still come, from PostgreSQL) instead of failing them."""
+    redis = Redis(tmp_path, password="s3cret").start()
+    h = stack.httpd("auth-" + uuid.uuid4().hex[:6], extra_conf=(
+        "MarketPulseRedis 127.0.0.1:%d password=%s db=3\n"
+        "MarketPulseCachePrefix auth:\n" % (redis.port, password))).start()
+    try:
+        path = fresh("/api/products?limit=3")
+        first, second = h.get(path), h.get(path)
+        assert first.status_code == 200 and second.status_code == 200
+        assert second.json() == first.json()
+        assert redis.dbsize(db=0) == 0
+        if stored:
+            assert second.headers["X-Cache"] == "HIT"
+            assert redis.dbsize(db=3) > 0
+        else:
+            assert redis.dbsize(db=3) == 0
+    finally:
+        h.stop()
+        redis.stop()
 
 
 PATHS = ["/api/dashboard", "/api/products?limit=10", "/api/customers?limit=5",
