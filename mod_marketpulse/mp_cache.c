@@ -213,23 +213,19 @@ static void follow_shared_generation(request_rec *r, struct mp_cache_req *cr,
     }
 }
 
-/* The generation read with an entry: a missing one (a fresh or emptied
- * store) is seeded from the clock, which is past any number used before.
- * If another request seeded it first its value is unknown here: NULL,
- * and this request neither trusts nor stores an entry. */
-static const char *generation_of(request_rec *r, struct mp_cache_req *cr,
-                                 const char *gen)
+/* Seeds a missing generation (a fresh or emptied store) from the clock,
+ * which is past any number used before.  APR_EEXIST: another request
+ * seeded it between this one's read and now, and its value is there to
+ * be read. */
+static apr_status_t seed_generation(request_rec *r, struct mp_cache_req *cr,
+                                    const char **gen)
 {
-    const char *seed;
+    const char *seed = apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
+                                    apr_time_now());
+    apr_status_t rv = cr->be->add(r, cr->gen_key, seed, 0);
 
-    if (gen != NULL) {
-        if (cr->be->scope == MP_CACHE_SHARED) {
-            follow_shared_generation(r, cr, gen);
-        }
-        return gen;
-    }
-    seed = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, apr_time_now());
-    return cr->be->add(r, cr->gen_key, seed, 0) == APR_SUCCESS ? seed : NULL;
+    *gen = rv == APR_SUCCESS ? seed : NULL;
+    return rv;
 }
 
 /* Reads the generation, the entry and (with_lock) the fill lock, failing
@@ -243,6 +239,7 @@ static apr_status_t read_state(request_rec *r, struct mp_cache_req *cr,
     const char *vals[2] = { NULL, NULL }, *gen = NULL;
     apr_size_t lens[2] = { 0, 0 };
     apr_status_t rv = APR_EGENERAL;
+    int reread = 0;
 
     while (cr->be) {
         rv = cr->be->read(r, cr->gen_key, with_lock ? 2 : 1, keys, &gen,
@@ -254,9 +251,25 @@ static apr_status_t read_state(request_rec *r, struct mp_cache_req *cr,
             continue;
         }
         cr->gen_be = cr->be;
-        cr->generation = generation_of(r, cr, gen);
-        /* no entry predates a generation seeded just now */
-        *entry = gen ? vals[0] : NULL;
+        if (gen != NULL) {
+            if (cr->be->scope == MP_CACHE_SHARED) {
+                follow_shared_generation(r, cr, gen);
+            }
+            cr->generation = gen;
+            *entry = vals[0];
+        }
+        else {
+            /* The requests that find the store empty race to seed it; a
+             * loser reads the winner's generation (once: a store emptied
+             * again just then gives no generation, so nothing is trusted
+             * or stored), and then waits for the one fill like the rest
+             * instead of computing without a lock. */
+            if (seed_generation(r, cr, &cr->generation) == APR_EEXIST
+                && !reread++) {
+                continue;
+            }
+            *entry = NULL;     /* no entry predates a generation seeded now */
+        }
         *len = lens[0];
         *lock = with_lock && vals[1] != NULL;
         return APR_SUCCESS;
@@ -372,13 +385,24 @@ static apr_status_t release_lock_cleanup(void *r)
     return APR_SUCCESS;
 }
 
+/* An entry another request filled is this one's answer when it is of
+ * the current generation, or of the one this request read when it began
+ * (asked) or a later one: as fresh as a hit would have been then, so
+ * writes that keep bumping the generation while the filler works do not
+ * send every waiter to the database. */
+static int answer_for(request_rec *r, struct mp_cache_req *cr,
+                      const char *asked, const mp_cache_backend_t *asked_be,
+                      const char *entry, apr_size_t len, mp_cache_hit_t *hit)
+{
+    return fresh_hit(r, cr, entry, len, hit)
+           || (cr->gen_be == asked_be
+               && hit_since(r, cr, asked, entry, len, hit));
+}
+
 typedef enum { FILL_ARRIVED, FILL_UNLOCKED, FILL_GIVE_UP } fill_wait_t;
 
-/* Another request is filling this entry: wait while its lock stands.
- * Its answer is taken when it is of the current generation, or of the
- * one this request read when it began (asked) or a later one: as fresh as
- * a hit would have been then, so writes that keep bumping the generation
- * while the filler works do not send every waiter to the database. */
+/* Another request is filling this entry: wait while its lock stands,
+ * until its answer is one for this request (answer_for). */
 static fill_wait_t wait_for_fill(request_rec *r, struct mp_cache_req *cr,
                                  const char *asked,
                                  const mp_cache_backend_t *asked_be,
@@ -394,9 +418,7 @@ static fill_wait_t wait_for_fill(request_rec *r, struct mp_cache_req *cr,
         if (read_state(r, cr, 1, &entry, &len, &locked) != APR_SUCCESS) {
             return FILL_GIVE_UP;
         }
-        if (fresh_hit(r, cr, entry, len, hit)
-            || (cr->gen_be == asked_be
-                && hit_since(r, cr, asked, entry, len, hit))) {
+        if (answer_for(r, cr, asked, asked_be, entry, len, hit)) {
             return FILL_ARRIVED;
         }
         if (!locked) {
@@ -404,6 +426,23 @@ static fill_wait_t wait_for_fill(request_rec *r, struct mp_cache_req *cr,
         }
     }
     return FILL_GIVE_UP;
+}
+
+/* The lock is this request's, but the last read was before it: a filler
+ * may have stored its answer and let go of the lock in between (while
+ * this thread waited for a core), and this request would compute the
+ * entry a second time.  One more read tells. */
+static int filled_before_lock(request_rec *r, struct mp_cache_req *cr,
+                              const char *asked,
+                              const mp_cache_backend_t *asked_be,
+                              mp_cache_hit_t *hit)
+{
+    const char *entry;
+    apr_size_t len;
+    int locked;
+
+    return read_state(r, cr, 0, &entry, &len, &locked) == APR_SUCCESS
+           && answer_for(r, cr, asked, asked_be, entry, len, hit);
 }
 
 /* A miss: take the fill lock, or wait for the request that has it; when
@@ -433,7 +472,13 @@ static int fill_or_wait(request_rec *r, struct mp_cache_req *cr,
             cr->lock_be = cr->be;
             apr_pool_cleanup_register(r->pool, r, release_lock_cleanup,
                                       apr_pool_cleanup_null);
-            cr->be->release(r);
+            if (filled_before_lock(r, cr, asked, asked_be, hit)) {
+                mp_cache_release_lock(r, cr);
+                return 1;
+            }
+            if (cr->be) {
+                cr->be->release(r);
+            }
             return 0;
         }
         if (rv != APR_EEXIST) {

@@ -315,6 +315,28 @@ def test_hundred_concurrent_misses_query_once(stack, api):
     assert after - before == 1
 
 
+def test_concurrent_misses_on_an_empty_redis_query_once(stack, own_redis):
+    """A store without a generation (new, flushed or restarted): the first
+    requests race to seed one.  Those that lose read the winner's and wait
+    for the one fill; none computes the answer without the fill lock."""
+    redis, h = own_redis
+    marker = "%nullif(sum(orders) FILTER%"   # the dashboard totals statement
+    count = ("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements"
+             " WHERE query LIKE %s")
+    for day in ("2025-03-01", "2025-03-02", "2025-03-03"):
+        assert redis.cli("flushall") == "OK"
+        before = stack.sql(count, (marker,))[0][0]
+        path = unique("/api/dashboard?from=" + day)
+        with ThreadPoolExecutor(max_workers=60) as pool:
+            answers = list(pool.map(lambda _: h.get(path, timeout=20),
+                                    range(60)))
+        assert all(r.status_code == 200 for r in answers)
+        assert len({r.content for r in answers}) == 1
+        states = [r.headers["X-Cache"] for r in answers]
+        assert states.count("MISS") == 1, states
+        assert stack.sql(count, (marker,))[0][0] - before == 1
+
+
 def test_no_stale_answer_after_an_outage(stack, own_redis):
     """An invalidation that could not reach Redis (it was frozen) still
     retires what Redis held, whichever child reaches Redis first."""
