@@ -57,6 +57,11 @@
 #                           MarketPulseDBWait 5000 and connect_timeout=10
 #                           instead of 1000 and 2, as the module is slower
 #   MP_ASAN_OPTIONS []      appended to ASAN_OPTIONS under MP_ASAN=1
+#   MP_GLIBC_TUNABLES [glibc.malloc.tcache_count=0]  httpd's GLIBC_TUNABLES
+#                           (empty: glibc's defaults).  No per-thread malloc
+#                           cache: with 512 threads they held 9 MB of a
+#                           child's 44 and grew for minutes, for no speed
+#                           (docs/operations.md, "Malloc thread caches")
 #   MP_AUTH        [optional]  MarketPulseAuth of /api: off|optional|required;
 #                           the keys' pepper is auth-pepper in the run
 #                           directory, made on first start (scripts/keys.sh
@@ -309,7 +314,8 @@ sanitizer_preload() {
 # hide its own code.  MP_ASAN_OPTIONS is appended to ASAN_OPTIONS.
 apache() {
     if [ "${MP_ASAN:-}" != 1 ]; then
-        "$APACHE" "$@"
+        GLIBC_TUNABLES="${MP_GLIBC_TUNABLES-glibc.malloc.tcache_count=0}" \
+            "$APACHE" "$@"
         return
     fi
     preload=$(sanitizer_preload)

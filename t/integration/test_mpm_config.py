@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import STACK
+from conftest import ASAN, STACK
 
 
 @pytest.mark.parametrize("mpm", ["prefork", "worker"])
@@ -189,3 +189,34 @@ def test_stop_lets_the_requests_in_flight_finish(stack):
     assert answer[0].status_code == 200
     with pytest.raises(ProcessLookupError):
         os.kill(parent, 0)
+
+
+def process_tunables(pid):
+    with open("/proc/%d/environ" % pid, "rb") as f:
+        for var in f.read().split(b"\0"):
+            if var.startswith(b"GLIBC_TUNABLES="):
+                return var.split(b"=", 1)[1].decode()
+    return None
+
+
+@pytest.mark.skipif(ASAN, reason="under ASan (make test-asan) its own "
+                    "allocator stands in for glibc's malloc")
+@pytest.mark.parametrize("setting,tunables", [
+    (None, "glibc.malloc.tcache_count=0"), ("", "")])
+def test_httpd_runs_without_per_thread_malloc_caches(stack, setting,
+                                                     tunables):
+    """scripts/stack.sh starts httpd, parent and children, without glibc's
+    per-thread malloc caches (docs/operations.md, "Malloc thread caches");
+    an empty MP_GLIBC_TUNABLES gives glibc's defaults back."""
+    env = {} if setting is None else {"MP_GLIBC_TUNABLES": setting}
+    h = stack.httpd("tunables-%d" % len(stack.httpds), env=env).start()
+    try:
+        with open(os.path.join(stack.run_dir, h.name, "httpd.pid")) as f:
+            parent = int(f.read().split()[0])
+        children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(parent)],
+                                  capture_output=True, text=True).stdout.split()
+        assert children
+        for pid in [parent] + [int(c) for c in children]:
+            assert process_tunables(pid) == tunables
+    finally:
+        h.stop()
