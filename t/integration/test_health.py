@@ -298,6 +298,26 @@ def test_the_internals_answer_only_where_admin_is_on(stack):
         h.stop()
 
 
+def test_the_internals_are_for_loopback_only(stack):
+    """The shipped sections guard each internal under /api and /api/v1,
+    with or without a trailing slash: another address gets 403 (here
+    through X-Forwarded-For, which mod_remoteip takes from loopback),
+    loopback its answer; the public probes answer everyone."""
+    h = stack.httpd("internals-afar", extra_conf=(
+        "RemoteIPHeader X-Forwarded-For\n"
+        "RemoteIPInternalProxy 127.0.0.1\n")).start()
+    afar = {"X-Forwarded-For": "203.0.113.7"}
+    try:
+        for path in INTERNALS:
+            for p in (path, path + "/", path.replace("/api/", "/api/v1/")):
+                assert h.get(p, headers=afar).status_code == 403, p
+                assert h.get(p).status_code == 200, p
+        for p in ("/api/health", "/api/health/cache", "/api/ready"):
+            assert h.get(p, headers=afar).status_code == 200, p
+    finally:
+        h.stop()
+
+
 def test_the_internals_answer_under_the_v1_alias_too(api):
     for path in INTERNALS:
         assert api.get(path.replace("/api/", "/api/v1/")).status_code == 200
