@@ -34,15 +34,11 @@
 #include "mp_cache_key.h"
 #include "mp_cache_listen.h"
 #include "mp_ctx.h"
-#include "mp_hex.h"
 #include "mp_log.h"
 #include "mp_shm.h"
 #include "mp_stats.h"
 
 #define CACHE_FORMAT "v2:"
-#define FILL_LOCK_TTL apr_time_from_sec(30)
-#define FILL_WAIT apr_time_from_msec(2000)
-#define FILL_POLL apr_time_from_msec(15)
 
 /* Generation keys of earlier formats (under the prefix), bumped where
  * they exist, never read. */
@@ -228,12 +224,10 @@ static apr_status_t seed_generation(request_rec *r, struct mp_cache_req *cr,
     return rv;
 }
 
-/* Reads the generation, the entry and (with_lock) the fill lock, failing
- * over to the local backend when the shared one fails.  Sets
- * cr->generation and cr->gen_be; *lock says whether a fill lock exists. */
-static apr_status_t read_state(request_rec *r, struct mp_cache_req *cr,
-                               int with_lock, const char **entry,
-                               apr_size_t *len, int *lock)
+/* (mp_cache_internal.h) */
+apr_status_t mp_cache_read_state(request_rec *r, struct mp_cache_req *cr,
+                                 int with_lock, const char **entry,
+                                 apr_size_t *len, int *lock)
 {
     const char *keys[2] = { cr->key, cr->lock_key };
     const char *vals[2] = { NULL, NULL }, *gen = NULL;
@@ -357,32 +351,11 @@ static int hit_since(request_rec *r, const struct mp_cache_req *cr,
            && hit_of(r, cr, gen, entry, len, hit);
 }
 
-/* A hit of the current generation (read last by read_state). */
+/* A hit of the current generation (read last by mp_cache_read_state). */
 static int fresh_hit(request_rec *r, const struct mp_cache_req *cr,
                      const char *entry, apr_size_t len, mp_cache_hit_t *hit)
 {
     return hit_of(r, cr, cr->generation, entry, len, hit);
-}
-
-void mp_cache_release_lock(request_rec *r, struct mp_cache_req *cr)
-{
-    if (cr->lock_be) {
-        cr->lock_be->del_if(r, cr->lock_key, cr->token);
-        cr->lock_be->release(r);
-        cr->lock_be = NULL;
-    }
-}
-
-/* The safety net for a request that ends without its answer passing the
- * save filter. */
-static apr_status_t release_lock_cleanup(void *r)
-{
-    struct mp_cache_req *cr = mp_ctx(r)->cache;
-
-    if (cr) {
-        mp_cache_release_lock(r, cr);
-    }
-    return APR_SUCCESS;
 }
 
 /* An entry another request filled is this one's answer when it is of
@@ -390,117 +363,14 @@ static apr_status_t release_lock_cleanup(void *r)
  * (asked) or a later one: as fresh as a hit would have been then, so
  * writes that keep bumping the generation while the filler works do not
  * send every waiter to the database. */
-static int answer_for(request_rec *r, struct mp_cache_req *cr,
-                      const char *asked, const mp_cache_backend_t *asked_be,
-                      const char *entry, apr_size_t len, mp_cache_hit_t *hit)
+int mp_cache_answer_for(request_rec *r, struct mp_cache_req *cr,
+                        const char *asked, const mp_cache_backend_t *asked_be,
+                        const char *entry, apr_size_t len,
+                        mp_cache_hit_t *hit)
 {
     return fresh_hit(r, cr, entry, len, hit)
            || (cr->gen_be == asked_be
                && hit_since(r, cr, asked, entry, len, hit));
-}
-
-typedef enum { FILL_ARRIVED, FILL_UNLOCKED, FILL_GIVE_UP } fill_wait_t;
-
-/* Another request is filling this entry: wait while its lock stands,
- * until its answer is one for this request (answer_for). */
-static fill_wait_t wait_for_fill(request_rec *r, struct mp_cache_req *cr,
-                                 const char *asked,
-                                 const mp_cache_backend_t *asked_be,
-                                 apr_time_t deadline, mp_cache_hit_t *hit)
-{
-    while (apr_time_now() < deadline) {
-        const char *entry;
-        apr_size_t len;
-        int locked;
-
-        cr->be->release(r);
-        apr_sleep(FILL_POLL);
-        if (read_state(r, cr, 1, &entry, &len, &locked) != APR_SUCCESS) {
-            return FILL_GIVE_UP;
-        }
-        if (answer_for(r, cr, asked, asked_be, entry, len, hit)) {
-            return FILL_ARRIVED;
-        }
-        if (!locked) {
-            return FILL_UNLOCKED;   /* ended without an answer for us */
-        }
-    }
-    return FILL_GIVE_UP;
-}
-
-/* The lock is this request's, but the last read was before it: a filler
- * may have stored its answer and let go of the lock in between (while
- * this thread waited for a core), and this request would compute the
- * entry a second time.  One more read tells. */
-static int filled_before_lock(request_rec *r, struct mp_cache_req *cr,
-                              const char *asked,
-                              const mp_cache_backend_t *asked_be,
-                              mp_cache_hit_t *hit)
-{
-    const char *entry;
-    apr_size_t len;
-    int locked;
-
-    return read_state(r, cr, 0, &entry, &len, &locked) == APR_SUCCESS
-           && answer_for(r, cr, asked, asked_be, entry, len, hit);
-}
-
-/* A miss: take the fill lock, or wait for the request that has it; when
- * that one ends without an answer this request can use, take the lock in
- * turn, so that one request at a time fills an entry however often writes
- * move the generation on.  Returns 1 when an answer arrived meanwhile;
- * 0 to compute here (and store, if still possible). */
-static int fill_or_wait(request_rec *r, struct mp_cache_req *cr,
-                        mp_cache_hit_t *hit)
-{
-    apr_time_t deadline = apr_time_now() + FILL_WAIT;
-    const char *asked = cr->generation;
-    const mp_cache_backend_t *asked_be = cr->gen_be;
-    int waited = 0;
-    apr_status_t rv;
-
-    /* random, not the request id, which a client may choose (two clients
-     * sending one id could free each other's lock) */
-    cr->token = mp_hex_random(r->pool, 12);
-    if (cr->token == NULL) {
-        cr->token = apr_psprintf(r->pool, "%" APR_TIME_T_FMT "-%pp",
-                                 apr_time_now(), (void *)r);
-    }
-    for (;;) {
-        rv = cr->be->add(r, cr->lock_key, cr->token, FILL_LOCK_TTL);
-        if (rv == APR_SUCCESS) {
-            cr->lock_be = cr->be;
-            apr_pool_cleanup_register(r->pool, r, release_lock_cleanup,
-                                      apr_pool_cleanup_null);
-            if (filled_before_lock(r, cr, asked, asked_be, hit)) {
-                mp_cache_release_lock(r, cr);
-                return 1;
-            }
-            if (cr->be) {
-                cr->be->release(r);
-            }
-            return 0;
-        }
-        if (rv != APR_EEXIST) {
-            mp_cache_failover(r, cr, rv);
-            cr->generation = NULL;  /* read on the other backend: no store */
-            return 0;
-        }
-        if (!waited++) {
-            mp_stat_add(MP_STAT_CACHE_LOCK_WAITS, 1);
-        }
-        switch (wait_for_fill(r, cr, asked, asked_be, deadline, hit)) {
-        case FILL_ARRIVED:
-            return 1;
-        case FILL_UNLOCKED:
-            continue;
-        case FILL_GIVE_UP:
-            if (cr->be) {
-                cr->be->release(r);  /* not held while the handler runs */
-            }
-            return 0;
-        }
-    }
 }
 
 static struct mp_cache_req *new_request(request_rec *r,
@@ -603,7 +473,7 @@ int mp_cache_lookup(request_rec *r, const mp_dir_conf_t *dc,
         pay_owed(r, cr);
     }
     if (cr->be
-        && read_state(r, cr, 0, &entry, &len, &locked) == APR_SUCCESS) {
+        && mp_cache_read_state(r, cr, 0, &entry, &len, &locked) == APR_SUCCESS) {
         if (fresh_hit(r, cr, entry, len, hit)) {
             return 1;
         }
@@ -616,22 +486,6 @@ int mp_cache_lookup(request_rec *r, const mp_dir_conf_t *dc,
         }
     }
     cr->missed = 1;
-    return 0;
-}
-
-int mp_cache_fill(request_rec *r, mp_cache_hit_t *hit)
-{
-    struct mp_cache_req *cr = mp_ctx(r)->cache;
-
-    if (cr == NULL || !cr->missed) {
-        return 0;              /* not looked up: not cacheable */
-    }
-    if (cr->fill && fill_or_wait(r, cr, hit)) {
-        return 1;
-    }
-    /* a miss, or no backend left for this request: the answer still gets
-     * its ETag (and a 304), stored only where that is still possible */
-    ap_add_output_filter(MP_CACHE_SAVE_FILTER, cr, r, r->connection);
     return 0;
 }
 

@@ -1,10 +1,12 @@
 /* What the cache policy's files share: mp_cache.c looks answers up and
- * invalidates; mp_cache_save.c stores answers on their way out. */
+ * invalidates; mp_cache_fill.c lets one request at a time compute a
+ * missed entry; mp_cache_save.c stores answers on their way out. */
 #ifndef MP_CACHE_INTERNAL_H
 #define MP_CACHE_INTERNAL_H
 
 #include "httpd.h"
 
+#include "mp_cache.h"
 #include "mp_cache_backend.h"
 
 /* A request's cache state (mp_ctx_t.cache). */
@@ -49,6 +51,21 @@ void mp_cache_headers(request_rec *r, const struct mp_cache_req *cr,
 void mp_cache_keep_local(request_rec *r, const struct mp_cache_req *cr,
                          const char *etag, const char *body, apr_size_t len,
                          int copied);
+
+/* Reads the generation, the entry and (with_lock) the fill lock, failing
+ * over to the local backend when the shared one fails.  Sets
+ * cr->generation and cr->gen_be; *lock says whether a fill lock exists. */
+apr_status_t mp_cache_read_state(request_rec *r, struct mp_cache_req *cr,
+                                 int with_lock, const char **entry,
+                                 apr_size_t *len, int *lock);
+
+/* 1 (a hit set up in *hit) when an entry another request filled is this
+ * one's answer: of the current generation, or of the one this request
+ * read when it began (asked, on asked_be) or a later one. */
+int mp_cache_answer_for(request_rec *r, struct mp_cache_req *cr,
+                        const char *asked, const mp_cache_backend_t *asked_be,
+                        const char *entry, apr_size_t len,
+                        mp_cache_hit_t *hit);
 
 /* Frees this request's fill lock, if it holds one, so requests waiting
  * for it stop waiting. */
